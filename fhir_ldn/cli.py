@@ -1,0 +1,97 @@
+"""The `fhir-ldn` command: build the package, render traceability, serve the API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from fhir_ldn.config import Settings
+from fhir_ldn.errors import ExitCode, FhirLdnError, PackageError
+
+Command = Callable[[argparse.Namespace, Settings], ExitCode]
+
+
+def exit_with(code: ExitCode, message: str = "") -> NoReturn:
+    """The one way the CLI ends: message on stderr (if any), then the named exit code."""
+    if message:
+        sys.stderr.write(message.rstrip("\n") + "\n")
+    raise SystemExit(int(code))
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.package.build import build_artifacts
+    from fhir_ldn.package.loader import load_package, load_traceability
+    from fhir_ldn.traceability import check_traceability, render_markdown
+
+    package = load_package(settings)
+    trace = load_traceability(settings)
+    problems = check_traceability(package, trace)
+    if problems:
+        raise PackageError("traceability is incomplete:\n  " + "\n  ".join(problems), location="docs/traceability.json")
+    out: Path = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        artifacts = build_artifacts(package)
+        artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
+        for name, content in artifacts.items():
+            (out / name).write_bytes(content)
+    except OSError as exc:
+        exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
+    sys.stdout.write(f"built {len(package)} resources into {out}/: {', '.join(sorted(artifacts))}\n")
+    return ExitCode.OK
+
+
+def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.package.loader import load_package, load_traceability
+    from fhir_ldn.traceability import check_traceability, render_markdown
+
+    package = load_package(settings)
+    trace = load_traceability(settings)
+    problems = check_traceability(package, trace)
+    text = render_markdown(package, trace)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if problems:
+        exit_with(ExitCode.PACKAGE, "traceability problems:\n  " + "\n  ".join(problems))
+    return ExitCode.OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    import uvicorn
+
+    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    return ExitCode.OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fhir-ldn", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build package.tgz and the transaction/collection Bundles")
+    build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.set_defaults(run=_build)
+    trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
+    trace.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    trace.set_defaults(run=_traceability)
+    serve = sub.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR, downloads)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(run=_serve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    args = parser().parse_args(argv)
+    run: Command = args.run
+    try:
+        code = run(args, Settings.from_env())
+    except PackageError as exc:
+        exit_with(ExitCode.PACKAGE, f"error: {exc}")
+    except FhirLdnError as exc:
+        exit_with(ExitCode.USAGE, f"error: {exc}")
+    exit_with(code)

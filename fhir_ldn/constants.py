@@ -1,0 +1,29 @@
+"""System URIs and fixed identifiers used by the code (clinical codes live in resources/)."""
+
+FHIR_VERSION = "5.0.0"
+CORE_PACKAGE = "hl7.fhir.r5.core"
+
+# The canonical base the authored resources in resources/ and profiles/ are written with.
+AUTHORED_CANONICAL_BASE = "https://fhir-ldn.github.io/fhir"
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
+UCUM = "http://unitsofmeasure.org"
+DOI = "https://doi.org"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+FHIR_NS = "http://hl7.org/fhir"
+
+# HL7-owned namespaces whose canonicals resolve in the core package (or terminology.hl7.org), not in ours.
+EXTERNAL_CANONICAL_PREFIXES = (
+    "http://hl7.org/fhir/",
+    "http://terminology.hl7.org/",
+    "http://cds-hooks.hl7.org/",
+    "urn:ietf:",
+    "urn:iso:",
+)
+
+# Code systems the package uses without holding them (grammar-based or HL7-governed). Any other system,
+# e.g. RxNorm, ATC or SNOMED CT, must be held in the package, so every drug code is one we verified.
+UNHELD_CODE_SYSTEMS = (UCUM,)
+
+ISSUE_SOURCE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-source"

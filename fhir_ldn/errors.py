@@ -1,0 +1,130 @@
+"""Error hierarchy and CLI exit codes.
+
+Every error the project raises on purpose derives from `FhirLdnError`. Each carries the FHIR
+issue type (`issue_code`) and the HTTP status it maps to, so one place (`fhir_ldn.outcome`)
+turns any of them into an OperationOutcome and one exception handler (`server.errors`) into a
+response::
+
+    FhirLdnError                      (500, exception)   base class, never raised itself
+    ├── PackageError                  (500, invalid)     the knowledge package cannot be loaded/built
+    │   ├── ResourceFileError         (500, structure)   a file in resources/ or profiles/ is not a resource
+    │   └── PackageIntegrityError     (500, invalid)     broken reference, duplicate id, unverified code...
+    ├── RequestError                  (400, invalid)     the client sent something wrong
+    │   ├── NotFoundError             (404, not-found)   unknown resource, operation or service
+    │   ├── UnsupportedMediaTypeError (415, not-supported)
+    │   └── BusinessRuleError         (422, business-rule)
+    └── UpstreamError                 (502, transient)   a server we called failed
+
+Exit codes of the `fhir-ldn` command are named in `ExitCode` and never reused.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes of the CLI."""
+
+    OK = 0
+    INVALID = 1  # validation found errors
+    USAGE = 2  # bad arguments or unreadable input
+    PACKAGE = 3  # the knowledge package is broken (build stops)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, in OperationOutcome terms."""
+
+    severity: str  # fatal | error | warning | information
+    code: str  # FHIR issue-type code
+    text: str
+    expression: str | None = None
+    location: str | None = None  # a file name, for package errors
+
+
+class FhirLdnError(Exception):
+    """Base of every deliberate error."""
+
+    issue_code = "exception"
+    http_status = 500
+    severity = "error"
+
+    def __init__(self, message: str, *, expression: str | None = None, location: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.expression = expression
+        self.location = location
+
+    def issues(self) -> list[Issue]:
+        return [Issue(self.severity, self.issue_code, self.message, self.expression, self.location)]
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.location, self.expression) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class PackageError(FhirLdnError):
+    """The knowledge package cannot be loaded or built."""
+
+    issue_code = "invalid"
+
+
+class ResourceFileError(PackageError):
+    """A file is not readable JSON or not a FHIR resource."""
+
+    issue_code = "structure"
+
+
+class PackageIntegrityError(PackageError):
+    """The resources load but contradict each other or the rules (references, codes, ids).
+
+    Carries every problem found, not just the first.
+    """
+
+    def __init__(self, problems: list[Issue]):
+        self.problems = problems
+        lines = [": ".join(p for p in (i.location, i.expression, i.text) if p) for i in problems]
+        super().__init__(f"{len(problems)} problem(s) in the knowledge package:\n  " + "\n  ".join(lines))
+
+    def issues(self) -> list[Issue]:
+        return list(self.problems)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RequestError(FhirLdnError):
+    """The client's request is malformed or has invalid parameters."""
+
+    issue_code = "invalid"
+    http_status = 400
+
+
+class NotFoundError(RequestError):
+    """The addressed resource, operation or service does not exist."""
+
+    issue_code = "not-found"
+    http_status = 404
+
+
+class UnsupportedMediaTypeError(RequestError):
+    """The request body or the requested format is not JSON or XML FHIR."""
+
+    issue_code = "not-supported"
+    http_status = 415
+
+
+class BusinessRuleError(RequestError):
+    """The request is well formed but breaks a rule of the operation."""
+
+    issue_code = "business-rule"
+    http_status = 422
+
+
+class UpstreamError(FhirLdnError):
+    """A server this service depends on failed or timed out."""
+
+    issue_code = "transient"
+    http_status = 502

@@ -1,0 +1,1 @@
+"""Serialisations of FHIR resources: canonical JSON bytes and XML."""

@@ -1,0 +1,35 @@
+"""The one place that builds OperationOutcome resources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fhir_ldn.errors import FhirLdnError, Issue
+
+
+def _issue_json(issue: Issue) -> dict[str, Any]:
+    out: dict[str, Any] = {"severity": issue.severity, "code": issue.code, "details": {"text": issue.text}}
+    if issue.expression:
+        out["expression"] = [issue.expression]
+    if issue.location:
+        out["diagnostics"] = issue.location
+    return out
+
+
+def operation_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
+    """An R5 OperationOutcome for the issues; an 'All OK' information issue when there are none."""
+    items = [_issue_json(i) for i in issues]
+    if not items:
+        items = [{"severity": "information", "code": "informational", "details": {"text": "All OK"}}]
+    return {"resourceType": "OperationOutcome", "issue": items}
+
+
+def outcome_for_error(error: FhirLdnError) -> dict[str, Any]:
+    """The OperationOutcome describing a raised error."""
+    return operation_outcome(error.issues())
+
+
+def error_outcome(code: str, text: str, *, severity: str = "error", expression: str | None = None) -> dict[str, Any]:
+    """Shorthand for a single-issue OperationOutcome."""
+    return operation_outcome([Issue(severity, code, text, expression)])

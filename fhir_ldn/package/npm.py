@@ -1,0 +1,109 @@
+"""The FHIR NPM package (package.tgz): package.json, .index.json and one Type-id.json per resource."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import tarfile
+from datetime import UTC, datetime
+from typing import Any
+
+from fhir_ldn.constants import CORE_PACKAGE, FHIR_VERSION
+from fhir_ldn.formats.json_bytes import dump_bytes
+from fhir_ldn.package.bundles import ordered
+from fhir_ldn.package.index import Package, Resource
+from fhir_ldn.package.narrative import with_narrative
+
+_INDEX_FIELDS = ("url", "version", "kind", "type", "supplements", "content")
+
+
+def implementation_guide(package: Package) -> Resource:
+    """The ImplementationGuide resource a FHIR NPM package should carry ({canonical}/ImplementationGuide/{id})."""
+    meta = package.meta
+    resource: Resource = {
+        "resourceType": "ImplementationGuide",
+        "id": meta.id,
+        "url": f"{meta.canonical}/ImplementationGuide/{meta.id}",
+        "version": meta.version,
+        "name": re.sub(r"[^A-Za-z0-9]", "", meta.id.title()),
+        "title": meta.title,
+        "status": "draft",
+        "experimental": False,
+        "date": meta.date,
+        "publisher": meta.author,
+        "description": meta.description,
+        "packageId": meta.id,
+        "license": meta.license,
+        "fhirVersion": [meta.fhir_version],
+        "definition": {
+            "resource": [
+                {
+                    "reference": {"reference": f"{r['resourceType']}/{r['id']}"},
+                    "name": r.get("title") or (r["name"] if isinstance(r.get("name"), str) else r["id"]),
+                    "isExample": False,
+                }
+                for r in ordered(package)
+            ]
+        },
+    }
+    return with_narrative(resource)
+
+
+def package_json(package: Package) -> dict[str, Any]:
+    meta = package.meta
+    return {
+        "name": meta.id,
+        "version": meta.version,
+        "type": "IG",
+        "date": meta.date.replace("-", "") + "000000",
+        "title": meta.title,
+        "description": meta.description,
+        "canonical": meta.canonical,
+        "url": meta.canonical,
+        "fhirVersions": [FHIR_VERSION],
+        "dependencies": {CORE_PACKAGE: FHIR_VERSION},
+        "author": meta.author,
+        "license": meta.license,
+    }
+
+
+def file_name(resource: Resource) -> str:
+    return f"{resource['resourceType']}-{resource['id']}.json"
+
+
+def index_json(resources: list[Resource]) -> dict[str, Any]:
+    files = []
+    for r in resources:
+        entry: dict[str, Any] = {"filename": file_name(r), "resourceType": r["resourceType"], "id": r["id"]}
+        entry.update({f: r[f] for f in _INDEX_FIELDS if isinstance(r.get(f), str)})
+        files.append(entry)
+    return {"index-version": 2, "files": sorted(files, key=lambda f: f["filename"])}
+
+
+def package_files(package: Package) -> dict[str, bytes]:
+    """Path inside the tarball -> content, for every file of the package."""
+    resources = [*ordered(package), implementation_guide(package)]
+    files = {f"package/{file_name(r)}": dump_bytes(r) for r in resources}
+    files["package/package.json"] = dump_bytes(package_json(package))
+    files["package/.index.json"] = dump_bytes(index_json(resources))
+    return dict(sorted(files.items()))
+
+
+def package_tgz(package: Package) -> bytes:
+    """A byte-identical tarball for the same package (fixed mtimes and owners, sorted entries, gzip mtime 0)."""
+    mtime = int(datetime.fromisoformat(package.meta.date).replace(tzinfo=UTC).timestamp())
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, content in package_files(package).items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mtime = mtime
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(content))
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()

@@ -1,0 +1,27 @@
+"""The app factory: load the package once, register routes and the error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from fhir_ldn import __version__
+from fhir_ldn.config import Settings
+from fhir_ldn.package.loader import load_package
+from server import errors
+from server.routes import ROUTERS
+from server.state import AppState
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI app serving the knowledge package (raises PackageError if it cannot load)."""
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="fhir-ldn",
+        version=__version__,
+        description="Low-dose naltrexone + SSRI knowledge: FHIR R5 package, CDS Hooks and terminology.",
+    )
+    app.state.fhir_ldn = AppState(settings=settings, package=load_package(settings))
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
