@@ -1,0 +1,120 @@
+"""The ECA PlanDefinition's FHIRPath conditions encode the dose rule correctly (evaluated on synthetic facts).
+
+This checks the authored knowledge itself: LDN (<= 5 mg/day) gets the LDN card, standard-dose naltrexone never
+does, an unknown dose gets the 'dose not stated' card, and nothing fires without a new naltrexone or SSRI order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fhirpathpy
+import pytest
+
+from fhir_ldn.constants import ATC, RXNORM
+from fhir_ldn.package.index import Package
+
+
+def _expand(package: Package, url: str) -> set[tuple[str, str]]:
+    vs = package.resolve_canonical(url)
+    assert vs is not None, url
+    out: set[tuple[str, str]] = set()
+    for include in vs["compose"]["include"]:
+        for nested in include.get("valueSet", []):
+            out |= _expand(package, nested)
+        out |= {(include["system"], c["code"]) for c in include.get("concept", [])}
+    return out
+
+
+def _evaluator(package: Package):
+    def member_of(ctx: list[Any], url: str) -> list[bool]:
+        codes = _expand(package, url)
+        return [any((c.get("system"), c.get("code")) in codes for cc in ctx for c in cc.get("coding", []))]
+
+    options = {"userInvocationTable": {"memberOf": {"fn": member_of, "arity": {1: ["String"]}}}}
+
+    def evaluate(expression: str, medications: list[dict[str, Any]]) -> bool:
+        result = fhirpathpy.evaluate({}, expression, {"medications": medications}, options=options)
+        return result == [True]
+
+    return evaluate
+
+
+def med(system: str, code: str, origin: str, dose: float | None = None) -> dict[str, Any]:
+    fact: dict[str, Any] = {"origin": origin, "code": {"coding": [{"system": system, "code": code}]}}
+    if dose is not None:
+        fact["dailyDoseMg"] = dose
+    return fact
+
+
+SERTRALINE_50 = (RXNORM, "312941")
+NALTREXONE = (RXNORM, "7243")
+
+
+def _fired(package: Package, medications: list[dict[str, Any]]) -> list[str]:
+    evaluate = _evaluator(package)
+    top = package.require("PlanDefinition", "ldn-ssri-cds")["action"][0]
+    if not all(evaluate(c["expression"]["expression"], medications) for c in top["condition"]):
+        return []
+    return [
+        card["id"]
+        for card in top["action"]
+        if all(evaluate(c["expression"]["expression"], medications) for c in card["condition"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("medications", "cards"),
+    [
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 4.5)], ["ldn-ssri"]),
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "new", 1)], ["ldn-ssri"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 5)], ["ldn-ssri"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 5.5)], ["standard-dose-naltrexone-ssri"]),
+        (
+            [med(*SERTRALINE_50, "new"), med(RXNORM, "1483744", "existing", 50)],
+            ["standard-dose-naltrexone-ssri"],
+        ),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 13.5)], ["standard-dose-naltrexone-ssri"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing")], ["ldn-ssri-dose-not-stated"]),
+        ([med(ATC, "N06AB06", "new"), med(ATC, "N07BB04", "existing", 3)], ["ldn-ssri"]),
+        ([med(RXNORM, "2556", "existing"), med(*NALTREXONE, "new", 4.5)], ["ldn-ssri"]),
+        ([med(*SERTRALINE_50, "new")], []),
+        ([med(*NALTREXONE, "new", 4.5)], []),
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", 4.5)], []),
+        (
+            [med(RXNORM, "1551468", "new", 16), med(*SERTRALINE_50, "existing")],
+            [],
+        ),  # combo product: not in the VS
+    ],
+)
+def test_cards_for_medication_situations(package: Package, medications, cards) -> None:
+    assert _fired(package, medications) == cards
+
+
+def test_standard_dose_never_gets_ldn_card(package: Package) -> None:
+    for dose in (5.01, 6, 25, 50, 100, 380):
+        fired = _fired(package, [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", dose)])
+        assert "ldn-ssri" not in fired
+        assert "ldn-ssri-dose-not-stated" not in fired
+
+
+@pytest.mark.parametrize(
+    ("medications", "applies"),
+    [
+        ([med(*SERTRALINE_50, "existing")], True),
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", 4.5)], True),
+        ([med(*SERTRALINE_50, "existing"), med(RXNORM, "1483744", "existing", 50)], False),
+        ([med(*NALTREXONE, "existing", 4.5)], False),
+    ],
+)
+def test_protocol_applicability(package: Package, medications, applies: bool) -> None:
+    evaluate = _evaluator(package)
+    action = package.require("PlanDefinition", "ldn-ssri-augmentation-protocol")["action"][0]
+    assert evaluate(action["condition"][0]["expression"]["expression"], medications) is applies
+
+
+def test_cards_have_short_titles_and_cite_evidence(package: Package) -> None:
+    for card in package.require("PlanDefinition", "ldn-ssri-cds")["action"][0]["action"]:
+        assert len(card["title"]) < 140
+        assert card["priority"] in ("routine", "urgent", "asap", "stat")
+        assert any(d["type"] == "citation" for d in card["documentation"])

@@ -1,0 +1,51 @@
+"""Generated narratives: XHTML with xmlns, deterministic, showing the resource's own content."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from fhir_ldn.package.index import Package
+from fhir_ldn.package.narrative import render_div, with_narrative
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+ALLOWED = {"div", "p", "b", "table", "tr", "th", "td", "ul", "li"}
+
+
+def test_every_resource_has_generated_xhtml_narrative(package: Package) -> None:
+    for resource in package:
+        text = resource["text"]
+        assert text["status"] == "generated", resource["id"]
+        root = etree.fromstring(text["div"])
+        assert root.tag == f"{XHTML}div"
+        assert {str(el.tag).removeprefix(XHTML) for el in root.iter()} <= ALLOWED
+        assert "".join(root.itertext()).strip()
+
+
+def test_narrative_shows_title_description_and_codes(package: Package) -> None:
+    div = package.require("ClinicalUseDefinition", "interaction-ldn-ssri-serotonin-syndrome")["text"]["div"]
+    assert "interaction (Low-dose naltrexone (LDN))" in div
+    assert "Theoretical (http://hl7.org/fhir/interaction-incidence#Theoretical)" in div
+    vs = package.require("ValueSet", "ssri")["text"]["div"]
+    assert "first-line treatments" in vs
+
+
+def test_narrative_escapes_markup() -> None:
+    div = render_div({"resourceType": "Basic", "id": "x", "title": "<script>alert(1)</script>", "note": "a & b"})
+    assert "<script>" not in div
+    assert "&lt;script&gt;" in div
+    assert "a &amp; b" in div
+
+
+def test_authored_narrative_is_kept() -> None:
+    authored = {
+        "resourceType": "Basic",
+        "id": "x",
+        "text": {"status": "additional", "div": "<div>hand</div>"},
+    }
+    assert with_narrative(authored) is authored
+
+
+def test_narrative_is_deterministic(package: Package) -> None:
+    pd = package.require("PlanDefinition", "ldn-ssri-cds")
+    bare = {k: v for k, v in pd.items() if k != "text"}
+    assert render_div(bare) == render_div(dict(bare)) == pd["text"]["div"]

@@ -1,0 +1,69 @@
+"""package.tgz follows the FHIR NPM package layout and is byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+from fhir.resources import get_fhir_model_class
+
+from fhir_ldn.package.build import PACKAGE_TGZ, build_artifacts
+from fhir_ldn.package.index import Package
+from fhir_ldn.package.loader import load_package
+
+
+def _members(tgz: bytes) -> dict[str, bytes]:
+    with tarfile.open(fileobj=io.BytesIO(tgz), mode="r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
+
+
+def test_package_json(artifacts: dict[str, bytes], package: Package) -> None:
+    manifest = json.loads(_members(artifacts[PACKAGE_TGZ])["package/package.json"])
+    assert manifest["name"] == "fhir-ldn.ldn-ssri"
+    assert manifest["version"] == package.meta.version
+    assert manifest["fhirVersions"] == ["5.0.0"]
+    assert manifest["dependencies"] == {"hl7.fhir.r5.core": "5.0.0"}
+    assert manifest["canonical"] == package.meta.canonical
+    assert manifest["description"]
+    assert manifest["license"] == "CC-BY-4.0"
+
+
+def test_one_file_per_resource_plus_ig(artifacts: dict[str, bytes], package: Package) -> None:
+    members = _members(artifacts[PACKAGE_TGZ])
+    resources = {
+        n: json.loads(b) for n, b in members.items() if n not in ("package/package.json", "package/.index.json")
+    }
+    expected = {f"package/{r['resourceType']}-{r['id']}.json" for r in package}
+    expected.add("package/ImplementationGuide-fhir-ldn.ldn-ssri.json")
+    assert set(resources) == expected
+    for name, resource in resources.items():
+        assert name == f"package/{resource['resourceType']}-{resource['id']}.json"
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def test_index_json_describes_every_file(artifacts: dict[str, bytes]) -> None:
+    members = _members(artifacts[PACKAGE_TGZ])
+    index = json.loads(members["package/.index.json"])
+    assert index["index-version"] == 2
+    files = {f["filename"]: f for f in index["files"]}
+    assert set(files) == {n.removeprefix("package/") for n in members} - {"package.json", ".index.json"}
+    for name, entry in files.items():
+        resource = json.loads(members[f"package/{name}"])
+        assert (entry["resourceType"], entry["id"]) == (resource["resourceType"], resource["id"])
+        assert entry.get("url") == resource.get("url")
+        assert entry.get("version") == resource.get("version")
+
+
+def test_tar_members_have_fixed_metadata(artifacts: dict[str, bytes]) -> None:
+    with tarfile.open(fileobj=io.BytesIO(artifacts[PACKAGE_TGZ]), mode="r:gz") as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == sorted(m.name for m in members)
+    assert {(m.uid, m.gid, m.mode, m.mtime) for m in members} == {(0, 0, 0o644, members[0].mtime)}
+
+
+def test_two_builds_are_byte_identical(artifacts: dict[str, bytes]) -> None:
+    again = build_artifacts(load_package())
+    assert again.keys() == artifacts.keys()
+    for name, content in artifacts.items():
+        assert again[name] == content, name

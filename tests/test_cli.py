@@ -1,0 +1,101 @@
+"""The CLI: build writes reproducible artifacts; bad input stops it with a message and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fhir_ldn.cli import main
+from fhir_ldn.config import Settings
+from fhir_ldn.errors import ExitCode
+from tests.conftest import REPO, edit_json
+
+EXPECTED = {
+    "package.tgz",
+    "bundle-transaction.json",
+    "bundle-transaction.xml",
+    "bundle-collection.json",
+    "traceability.md",
+}
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "FHIR_LDN_RESOURCES_DIR": str(settings.resources_dir),
+        "FHIR_LDN_PROFILES_DIR": str(settings.profiles_dir),
+        "PATH": "/usr/bin:/bin",
+    }
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fhir_ldn", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_build_writes_artifacts_twice_identically(tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        result = _run("build", "--out", str(tmp_path / out))
+        assert result.returncode == 0, result.stderr
+    names = {p.name for p in (tmp_path / "a").iterdir()}
+    assert names == EXPECTED
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_build_malformed_json_exits_nonzero_naming_file(tmp_path: Path, knowledge_copy: Settings) -> None:
+    (knowledge_copy.resources_dir / "ValueSet-ssri.json").write_text('{"resourceType": "ValueSet",', encoding="utf-8")
+    result = _run("build", "--out", str(tmp_path / "out"), env=_env(knowledge_copy))
+    assert result.returncode == ExitCode.PACKAGE
+    assert "resources/ValueSet-ssri.json" in result.stderr
+    assert "malformed JSON" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_build_broken_reference_exits_nonzero_naming_element(tmp_path: Path, knowledge_copy: Settings) -> None:
+    path = knowledge_copy.resources_dir / "PlanDefinition-ldn-ssri-augmentation-protocol.json"
+    edit_json(
+        path,
+        lambda d: d["action"][0]["action"][1].update(
+            definitionCanonical="https://fhir-ldn.github.io/fhir/ActivityDefinition/gone"
+        ),
+    )
+    result = _run("build", "--out", str(tmp_path / "out"), env=_env(knowledge_copy))
+    assert result.returncode == ExitCode.PACKAGE
+    assert "resources/PlanDefinition-ldn-ssri-augmentation-protocol.json" in result.stderr
+    assert "PlanDefinition.action[0].action[1].definitionCanonical" in result.stderr
+
+
+def test_build_with_other_canonical_base(tmp_path: Path) -> None:
+    env = {"FHIR_LDN_CANONICAL_BASE": "https://example.org/ldn", "PATH": "/usr/bin:/bin"}
+    result = _run("build", "--out", str(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr
+    bundle = json.loads((tmp_path / "bundle-collection.json").read_text(encoding="utf-8"))
+    text = json.dumps(bundle)
+    assert "https://fhir-ldn.github.io" not in text
+    pd = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "ldn-ssri-cds")
+    assert pd["url"] == "https://example.org/ldn/PlanDefinition/ldn-ssri-cds"
+    assert "https://example.org/ldn/ValueSet/ssri" in pd["action"][0]["condition"][0]["expression"]["expression"]
+
+
+def test_traceability_command_matches_docs() -> None:
+    result = _run("traceability")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (REPO / "docs" / "traceability.md").read_text(encoding="utf-8")
+
+
+def test_usage_error_exit_code(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["nonsense"])
+    assert exit_info.value.code == ExitCode.USAGE

@@ -1,0 +1,23 @@
+"""The public API is exactly `__all__` (copied from httpx's guard; ruff keeps it sorted)."""
+
+import fhir_ldn
+
+
+def test_all_imports_are_exported() -> None:
+    public = sorted(
+        (m for m in vars(fhir_ldn) if not m.startswith("_") or m == "__version__"),
+        key=str.casefold,
+    )
+    modules = {
+        "cli",
+        "config",
+        "constants",
+        "errors",
+        "fhirpath",
+        "formats",
+        "jsonwalk",
+        "outcome",
+        "package",
+        "traceability",
+    }
+    assert set(fhir_ldn.__all__) == set(public) - modules
