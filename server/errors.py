@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fhir_ldn.errors import FhirLdnError
 from fhir_ldn.outcome import error_outcome, outcome_for_error
+from server.negotiation import render, response_format
 
 log = logging.getLogger("fhir_ldn.server")
-FHIR_JSON = "application/fhir+json"
 
 _HTTP_ISSUE = {
     400: "invalid",
@@ -29,14 +30,19 @@ _HTTP_ISSUE = {
 }
 
 
-def _outcome_response(status: int, body: dict[str, object]) -> Response:
-    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
+def _outcome_response(request: Request, status: int, body: dict[str, Any]) -> Response:
+    """The OperationOutcome in the format the client asked for (JSON if the format request itself is bad)."""
+    try:
+        fmt = response_format(request)
+    except FhirLdnError:
+        fmt = "json"
+    return render(body, fmt, status)
 
 
 async def handle_fhir_ldn_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, FhirLdnError):  # pragma: no cover - registered for FhirLdnError only
         return await handle_unexpected(request, exc)
-    return _outcome_response(exc.http_status, outcome_for_error(exc))
+    return _outcome_response(request, exc.http_status, outcome_for_error(exc))
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -45,19 +51,19 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()))
     text = f"invalid request: {first.get('msg', 'bad input')}" + (f" ({where})" if where else "")
-    return _outcome_response(400, error_outcome("invalid", text))
+    return _outcome_response(request, 400, error_outcome("invalid", text))
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
         return await handle_unexpected(request, exc)
     code = _HTTP_ISSUE.get(exc.status_code, "processing")
-    return _outcome_response(exc.status_code, error_outcome(code, str(exc.detail)))
+    return _outcome_response(request, exc.status_code, error_outcome(code, str(exc.detail)))
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _outcome_response(500, error_outcome("exception", "internal server error", severity="fatal"))
+    return _outcome_response(request, 500, error_outcome("exception", "internal server error", severity="fatal"))
 
 
 def install(app: FastAPI) -> None:

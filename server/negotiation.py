@@ -1,0 +1,97 @@
+"""FHIR content negotiation: JSON or XML in (Content-Type) and out (_format, Accept) for every FHIR endpoint."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from fhir_ldn.errors import RequestError, UnsupportedMediaTypeError
+from fhir_ldn.formats.json_bytes import dump_bytes
+from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource, resource_to_xml
+
+Format = Literal["json", "xml"]
+FHIR_JSON = "application/fhir+json"
+FHIR_XML = "application/fhir+xml"
+
+_FORMATS: dict[str, Format] = {
+    "json": "json",
+    "application/json": "json",
+    "application/fhir+json": "json",
+    "application/json+fhir": "json",
+    "xml": "xml",
+    "text/xml": "xml",
+    "application/xml": "xml",
+    "application/fhir+xml": "xml",
+    "application/xml+fhir": "xml",
+}
+
+
+def _media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def response_format(request: Request) -> Format:
+    """`_format` wins, then the first acceptable Accept entry; JSON by default."""
+    requested = request.query_params.get("_format")
+    if requested is not None:
+        fmt = _FORMATS.get(_media_type(requested))
+        if fmt is None:
+            raise RequestError(f"unsupported _format '{requested}': use json or xml", expression="_format")
+        return fmt
+    for entry in request.headers.get("accept", "").split(","):
+        fmt = _FORMATS.get(_media_type(entry))
+        if fmt is not None:
+            return fmt
+    return "json"
+
+
+def render(resource: dict[str, Any], fmt: Format, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """The resource as a FHIR JSON or XML response."""
+    if fmt == "xml":
+        return Response(resource_to_xml(resource), status_code=status, media_type=FHIR_XML, headers=headers)
+    return Response(dump_bytes(resource), status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+def fhir_response(
+    resource: dict[str, Any], request: Request, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """The resource as FHIR JSON or XML, as the client asked."""
+    return render(resource, response_format(request), status, headers)
+
+
+def body_format(request: Request) -> Format:
+    """The format of the request body, from Content-Type (415 for anything but FHIR JSON/XML)."""
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        raise UnsupportedMediaTypeError("missing Content-Type: send application/fhir+json or application/fhir+xml")
+    fmt = _FORMATS.get(_media_type(content_type))
+    if fmt is None or "/" not in content_type:
+        raise UnsupportedMediaTypeError(f"unsupported Content-Type '{content_type}'")
+    return fmt
+
+
+def parse_body(content: bytes, fmt: Format) -> dict[str, Any]:
+    """A FHIR resource from request bytes; RequestError (400) with a clear message if it is not one."""
+    if not content.strip():
+        raise RequestError("the request body is empty")
+    if fmt == "xml":
+        try:
+            return parse_xml_resource(content)
+        except XmlFormatError as exc:
+            raise RequestError(str(exc)) from exc
+    try:
+        data = json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError(f"malformed JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
+        raise RequestError("the body is not a FHIR resource (no resourceType)")
+    return data
+
+
+async def read_resource(request: Request) -> dict[str, Any]:
+    """Read and parse the request body as a FHIR resource in JSON or XML."""
+    fmt = body_format(request)
+    return parse_body(await request.body(), fmt)
