@@ -61,6 +61,16 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
+def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.core_defs import ensure_package, load_core_definitions
+
+    folder = load_core_definitions().folder
+    sys.stdout.write(f"hl7.fhir.r5.core#5.0.0 ready in {folder}\n")
+    if args.examples:
+        sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
+    return ExitCode.OK
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
     import uvicorn
 
@@ -77,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
     trace.add_argument("--out", type=Path, help="write to this file instead of stdout")
     trace.set_defaults(run=_traceability)
+    setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
+    setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
+    setup.set_defaults(run=_setup)
     serve = sub.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR, downloads)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)

@@ -1,0 +1,94 @@
+"""Index of a FHIR package folder: canonical resources by url, StructureDefinitions by type (loaded lazily)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fhir_ldn.core_defs.cache import ensure_package
+
+INDEX_FILE = ".fhir-ldn-index.json"
+INDEX_VERSION = 1
+_INDEXED_TYPES = {
+    "StructureDefinition",
+    "ValueSet",
+    "CodeSystem",
+    "ConceptMap",
+    "SearchParameter",
+    "OperationDefinition",
+    "NamingSystem",
+}
+
+
+def _build_index(folder: Path) -> dict[str, Any]:
+    by_url: dict[str, str] = {}
+    types: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.name in ("package.json", ".index.json", INDEX_FILE):
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("resourceType") not in _INDEXED_TYPES or not isinstance(data.get("url"), str):
+            continue
+        by_url[data["url"]] = path.name
+        if data["resourceType"] == "StructureDefinition" and data.get("derivation") == "specialization":
+            types[data["type"]] = data["url"]
+    return {"index-version": INDEX_VERSION, "by_url": by_url, "types": types}
+
+
+def _load_index(folder: Path) -> dict[str, Any]:
+    """The compact index, cached next to the package files (rebuilt if missing or stale)."""
+    index_path = folder / INDEX_FILE
+    try:
+        index: dict[str, Any] = json.loads(index_path.read_text(encoding="utf-8"))
+        if index.get("index-version") == INDEX_VERSION:
+            return index
+    except (OSError, ValueError):
+        pass
+    index = _build_index(folder)
+    try:
+        tmp = index_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(index), encoding="utf-8")
+        tmp.replace(index_path)
+    except OSError:
+        pass  # a read-only cache still works, just slower to start
+    return index
+
+
+class CoreDefinitions:
+    """Read-only access to the definitions of one FHIR package folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        index = _load_index(folder)
+        self._by_url: dict[str, str] = index["by_url"]
+        self._types: dict[str, str] = index["types"]
+        self._loaded: dict[str, dict[str, Any]] = {}
+
+    def urls(self) -> list[str]:
+        return list(self._by_url)
+
+    def resource(self, url: str) -> dict[str, Any] | None:
+        """The canonical resource with this url (version suffix `|5.0.0` ignored), or None."""
+        url = url.split("|", 1)[0]
+        if url not in self._loaded:
+            name = self._by_url.get(url)
+            if name is None:
+                return None
+            self._loaded[url] = json.loads((self.folder / name).read_text(encoding="utf-8"))
+        return self._loaded[url]
+
+    def structure_definition_for_type(self, type_name: str) -> dict[str, Any] | None:
+        """The base StructureDefinition of a resource or data type (e.g. 'Patient', 'string')."""
+        url = self._types.get(type_name)
+        return self.resource(url) if url else None
+
+    def type_names(self) -> list[str]:
+        return sorted(self._types)
+
+
+@cache
+def load_core_definitions(version: str = "5.0.0") -> CoreDefinitions:
+    """The R5 core definitions, installed into the FHIR package cache on first use."""
+    return CoreDefinitions(ensure_package("hl7.fhir.r5.core", version))
