@@ -27,3 +27,9 @@ EXTERNAL_CANONICAL_PREFIXES = (
 UNHELD_CODE_SYSTEMS = (UCUM,)
 
 ISSUE_SOURCE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-source"
+
+# The package's own concept system (id) and its concepts the code relies on as mechanisms.
+LOCAL_CONCEPTS_ID = "ldn-ssri-concepts"
+STRENGTH_PER_UNIT = "strength-per-unit"  # MedicinalProductDefinition.characteristic: mass per administered unit
+PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
+OVERRIDE_REASONS_LABEL = "override-reasons"  # PlanDefinition.relatedArtifact (depends-on) naming the value set

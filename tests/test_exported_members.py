@@ -9,9 +9,12 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "apply",
+        "cds",
         "cli",
         "config",
         "constants",
+        "core_defs",
         "errors",
         "fhirpath",
         "formats",

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from server.routes import downloads, health
+from server.routes import cds_feedback, cds_services, downloads, health
 
-ROUTERS: list[APIRouter] = [health.router, downloads.router]
+ROUTERS: list[APIRouter] = [health.router, downloads.router, cds_services.router, cds_feedback.router]

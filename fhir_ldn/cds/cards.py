@@ -1,0 +1,167 @@
+"""PlanDefinition actions → CDS Hooks cards and suggestions (the CDS-on-FHIR mapping of the R5 spec).
+
+Card: `summary` = action.title, `detail` = action.description (markdown), `indicator` = action.priority via the
+HL7 `cdshooks-indicator` ConceptMap, `source` = the PlanDefinition's documentation relatedArtifact (+ topic =
+action.code), `links` = the action's citations as https://doi.org links, `overrideReasons` = the expansion of
+the value set the PlanDefinition names as `override-reasons`. Suggestion = child action: `label` = title,
+`isRecommended` = precheckBehavior `yes`, one `create` action per ActivityDefinition. Everything that does not
+depend on the request is built once; `render_card` only adds fresh uuids and the applied resources.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fhir_ldn.apply.activitydefinition import ApplyContext, apply_activity_definition
+from fhir_ldn.constants import DOI
+from fhir_ldn.errors import FhirLdnError, PackageError
+from fhir_ldn.package.index import Package
+
+Json = dict[str, Any]
+
+# HL7 ConceptMap `cdshooks-indicator` (request-priority → CDS Hooks indicator).
+INDICATOR_BY_PRIORITY: Mapping[str, str] = {
+    "routine": "info",
+    "urgent": "warning",
+    "asap": "critical",
+    "stat": "critical",
+}
+# PlanDefinition.action.selectionBehavior → CDS Hooks card.selectionBehavior (which knows only these two).
+SELECTION_BEHAVIOR: Mapping[str, str] = {
+    "any": "any",
+    "all": "any",
+    "all-or-none": "any",
+    "one-or-more": "any",
+    "at-most-one": "at-most-one",
+    "exactly-one": "at-most-one",
+}
+# PlanDefinition action type (http://terminology.hl7.org/CodeSystem/action-type) → CDS Hooks action type.
+ACTION_TYPES: Mapping[str, str] = {"create": "create"}
+SUMMARY_LIMIT = 140
+
+
+@dataclass(frozen=True)
+class SuggestionTemplate:
+    label: str
+    description: str
+    action_type: str
+    definition: Mapping[str, Any]
+    is_recommended: bool
+
+
+@dataclass(frozen=True)
+class CardTemplate:
+    """A card without its per-response parts (uuids, applied resources)."""
+
+    action_id: str
+    static: Json  # summary, detail, indicator, source, links, overrideReasons (read-only)
+    suggestions: tuple[SuggestionTemplate, ...]
+    selection_behavior: str
+
+
+def _coding(coding: Mapping[str, Any]) -> Json:
+    return {k: coding[k] for k in ("system", "code", "display") if isinstance(coding.get(k), str)}
+
+
+def card_source(plan: Mapping[str, Any], action: Mapping[str, Any]) -> Json:
+    """`source` from the PlanDefinition's documentation artifact and the action's code."""
+    doc = next((a for a in plan.get("relatedArtifact") or () if a.get("type") == "documentation"), None)
+    label = (doc or {}).get("label") or (doc or {}).get("display") or plan.get("title") or plan.get("name")
+    if not isinstance(label, str) or not label:
+        raise PackageError("the PlanDefinition has no documentation relatedArtifact or title for card.source.label")
+    source: Json = {"label": label}
+    url = ((doc or {}).get("document") or {}).get("url") or (doc or {}).get("resource")
+    if isinstance(url, str) and url:
+        source["url"] = url
+    codings = (action.get("code") or {}).get("coding") or ()
+    if codings:
+        source["topic"] = _coding(codings[0])
+    return source
+
+
+def _doi_url(citation: Mapping[str, Any]) -> str | None:
+    for identifier in (citation.get("citedArtifact") or {}).get("identifier") or ():
+        if identifier.get("system") == DOI and isinstance(identifier.get("value"), str):
+            return f"{DOI}/{identifier['value']}"
+    return None
+
+
+def card_links(package: Package, action: Mapping[str, Any]) -> list[Json]:
+    """One absolute link per cited Citation that has a DOI (citations without one have no link to give)."""
+    links: list[Json] = []
+    for artifact in action.get("documentation") or ():
+        if artifact.get("type") != "citation" or not isinstance(artifact.get("resource"), str):
+            continue
+        citation = package.resolve_canonical(artifact["resource"])
+        if citation is None:
+            raise PackageError(f"action '{action.get('id')}' cites {artifact['resource']}, which is not in the package")
+        url = _doi_url(citation)
+        label = artifact.get("display") or artifact.get("label") or citation.get("title")
+        if url and isinstance(label, str):
+            links.append({"label": label, "url": url, "type": "absolute"})
+    return links
+
+
+def _suggestion(package: Package, action: Mapping[str, Any]) -> SuggestionTemplate:
+    where = f"suggestion action '{action.get('id')}'"
+    label = action.get("title")
+    if not isinstance(label, str) or not label:
+        raise PackageError(f"{where} has no title (the suggestion label)")
+    codes = [c.get("code") for c in (action.get("type") or {}).get("coding") or ()]
+    action_type = next((ACTION_TYPES[c] for c in codes if c in ACTION_TYPES), None if codes else "create")
+    if action_type is None:
+        raise PackageError(f"{where}: action type {codes} is not supported (only create)")
+    canonical = action.get("definitionCanonical")
+    definition = package.resolve_canonical(canonical) if isinstance(canonical, str) else None
+    if definition is None or definition.get("resourceType") != "ActivityDefinition":
+        raise PackageError(f"{where}: definitionCanonical must name an ActivityDefinition of the package")
+    try:  # fail at start-up, not per request, if the definition cannot be applied
+        apply_activity_definition(definition, ApplyContext(subject="Patient/check"))
+    except FhirLdnError as exc:
+        raise PackageError(f"{where}: {exc}") from exc
+    description = action.get("description") or label
+    return SuggestionTemplate(label, description, action_type, definition, action.get("precheckBehavior") == "yes")
+
+
+def card_template(
+    package: Package, plan: Mapping[str, Any], action: Mapping[str, Any], override_reasons: Sequence[Json]
+) -> CardTemplate:
+    """Everything about the card of `action` that does not depend on the request."""
+    where = f"card action '{action.get('id')}'"
+    summary = action.get("title")
+    if not isinstance(summary, str) or not summary or len(summary) >= SUMMARY_LIMIT:
+        raise PackageError(f"{where}: title (the card summary) must be 1–{SUMMARY_LIMIT - 1} characters")
+    indicator = INDICATOR_BY_PRIORITY.get(action.get("priority") or "routine")
+    if indicator is None:
+        raise PackageError(f"{where}: priority '{action.get('priority')}' has no CDS Hooks indicator")
+    static: Json = {"summary": summary, "indicator": indicator, "source": card_source(plan, action)}
+    if isinstance(action.get("description"), str) and action["description"]:
+        static["detail"] = action["description"]
+    links = card_links(package, action)
+    if links:
+        static["links"] = links
+    if override_reasons:
+        static["overrideReasons"] = list(override_reasons)
+    suggestions = tuple(_suggestion(package, child) for child in action.get("action") or ())
+    behavior = SELECTION_BEHAVIOR.get(action.get("selectionBehavior") or "any", "any")
+    return CardTemplate(str(action.get("id", "")), static, suggestions, behavior)
+
+
+def render_card(template: CardTemplate, context: ApplyContext) -> Json:
+    """A card for one response: fresh uuids, suggestions' resources applied for this patient."""
+    card: Json = {"uuid": str(uuid.uuid4()), **template.static}
+    if template.suggestions:
+        suggestions = []
+        for s in template.suggestions:
+            suggestion: Json = {"label": s.label, "uuid": str(uuid.uuid4())}
+            if s.is_recommended:
+                suggestion["isRecommended"] = True
+            resource = apply_activity_definition(s.definition, context)
+            suggestion["actions"] = [{"type": s.action_type, "description": s.description, "resource": resource}]
+            suggestions.append(suggestion)
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = template.selection_behavior
+    return card

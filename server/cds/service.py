@@ -1,0 +1,78 @@
+"""Start-up of the CDS Hooks service: compile the rules once, open the store lazily, add CORS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+
+from fhir_ldn.cds.discovery import discovery_document
+from fhir_ldn.cds.engine import CdsRule, load_rules
+from fhir_ldn.config import Settings
+from fhir_ldn.errors import NotFoundError
+from fhir_ldn.package.index import Package
+from server.cds.auth import ClientAuthenticator, load_trusted_issuers
+from server.cds.store import CdsStore
+
+STATE_KEY = "cds"
+
+
+@dataclass
+class CdsService:
+    """Everything the /cds-services routes share: compiled rules, discovery document, store, authenticator."""
+
+    settings: Settings
+    rules: dict[str, CdsRule]
+    discovery: dict[str, Any]
+    store: CdsStore
+    authenticator: ClientAuthenticator | None
+
+    @classmethod
+    def build(cls, settings: Settings, package: Package) -> CdsService:
+        rules = {rule.id: rule for rule in load_rules(package)}
+        store = CdsStore(settings.sqlalchemy_url)
+        authenticator = None
+        if settings.cds_trusted_issuers is not None:
+            issuers = load_trusted_issuers(settings.cds_trusted_issuers)
+            authenticator = ClientAuthenticator(issuers, store, settings.fhir_fetch_timeout)
+        return cls(settings, rules, discovery_document(list(rules.values())), store, authenticator)
+
+    def rule(self, service_id: str) -> CdsRule:
+        rule = self.rules.get(service_id)
+        if rule is None:
+            raise NotFoundError(f"unknown CDS service '{service_id}'")
+        return rule
+
+    def endpoint_url(self, request: Request) -> str:
+        """This endpoint's URL as clients address it (the JWT audience)."""
+        base = self.settings.public_base_url or str(request.base_url).rstrip("/")
+        return base + request.url.path
+
+    async def authenticate(self, request: Request) -> None:
+        """Verify the client's JWT when issuers are configured (UnauthorizedError → 401)."""
+        if self.authenticator is not None:
+            await self.authenticator.verify(request.headers.get("authorization"), self.endpoint_url(request))
+
+
+def install(app: FastAPI, settings: Settings, package: Package) -> None:
+    """Build the CDS service into the app's state and allow browser clients (CORS, preflight included)."""
+    app.state.fhir_ldn.extras[STATE_KEY] = CdsService.build(settings, package)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        max_age=600,
+    )
+
+
+def get_cds(request: Request) -> CdsService:
+    service = request.app.state.fhir_ldn.extras.get(STATE_KEY)
+    if not isinstance(service, CdsService):
+        raise RuntimeError("the CDS service was not installed in this app")
+    return service
+
+
+CdsDep = Annotated[CdsService, Depends(get_cds)]

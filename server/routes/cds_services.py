@@ -1,0 +1,41 @@
+"""CDS Hooks 2.0 discovery (`GET /cds-services`) and service calls (`POST /cds-services/{id}`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from fhir_ldn.cds.hookrequest import parse_hook_request, parse_json_object
+from fhir_ldn.cds.respond import draft_entries, respond
+from server.cds.fhir_client import current_medications
+from server.cds.service import CdsDep
+
+router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status, media_type="application/json")
+
+
+@router.get("")
+async def read_discovery(request: Request, cds: CdsDep) -> Response:
+    """The services: one id for both order-select and order-sign, with its prefetch templates."""
+    await cds.authenticate(request)
+    return json_response(cds.discovery)
+
+
+@router.post("/{service_id}")
+async def call_service(service_id: str, request: Request, cds: CdsDep) -> Response:
+    """Cards for the hook: evaluated from the package's ECA PlanDefinition; `{"cards": []}` when none applies."""
+    await cds.authenticate(request)
+    rule = cds.rule(service_id)
+    hook_request = parse_hook_request(parse_json_object(await request.body()), rule.hooks)
+    drafts = draft_entries(hook_request)
+    settings = cds.settings
+    existing = await current_medications(
+        hook_request, drafts, settings.fhir_fetch_timeout, settings.fhir_fetch_max_pages
+    )
+    return json_response(respond(rule, hook_request, drafts, existing))
