@@ -10,10 +10,13 @@ depend on the request is built once; `render_card` only adds fresh uuids and the
 
 from __future__ import annotations
 
-import uuid
+import json
+import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from fhir_ldn.apply.activitydefinition import ApplyContext, apply_activity_definition
 from fhir_ldn.constants import DOI
@@ -43,6 +46,11 @@ ACTION_TYPES: Mapping[str, str] = {"create": "create"}
 SUMMARY_LIMIT = 140
 
 
+def dumps(value: Any) -> str:
+    """Compact JSON (UTF-8, not ASCII-escaped), as every CDS Hooks body is written."""
+    return orjson.dumps(value).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class SuggestionTemplate:
     label: str
@@ -50,6 +58,16 @@ class SuggestionTemplate:
     action_type: str
     definition: Mapping[str, Any]
     is_recommended: bool
+    # JSON text of the parts that do not change: `"label":…,"isRecommended":…` and the action's type/description
+    head_json: str = field(init=False)
+    action_json: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        head: Json = {"label": self.label}
+        if self.is_recommended:
+            head["isRecommended"] = True
+        object.__setattr__(self, "head_json", dumps(head)[1:-1])
+        object.__setattr__(self, "action_json", dumps({"type": self.action_type, "description": self.description})[1:-1])
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,10 @@ class CardTemplate:
     static: Json  # summary, detail, indicator, source, links, overrideReasons (read-only)
     suggestions: tuple[SuggestionTemplate, ...]
     selection_behavior: str
+    static_json: str = field(init=False)  # `static` as JSON members, written once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "static_json", dumps(self.static)[1:-1])
 
 
 def _coding(coding: Mapping[str, Any]) -> Json:
@@ -150,18 +172,37 @@ def card_template(
     return CardTemplate(str(action.get("id", "")), static, suggestions, behavior)
 
 
-def render_card(template: CardTemplate, context: ApplyContext) -> Json:
-    """A card for one response: fresh uuids, suggestions' resources applied for this patient."""
-    card: Json = {"uuid": str(uuid.uuid4()), **template.static}
+def _uuids(count: int) -> list[str]:
+    """`count` random version-4 UUIDs (RFC 9562) from one read of the system's random source."""
+    raw = bytearray(os.urandom(16 * count))
+    out = []
+    for i in range(0, 16 * count, 16):
+        raw[i + 6] = (raw[i + 6] & 0x0F) | 0x40  # version 4
+        raw[i + 8] = (raw[i + 8] & 0x3F) | 0x80  # variant 10
+        h = raw[i : i + 16].hex()
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
+def card_json(template: CardTemplate, context: ApplyContext) -> str:
+    """One card as JSON text: fresh uuids, the suggestions' resources applied for this patient.
+
+    The parts that never change were serialised once (`static_json`, `head_json`), so a response costs little
+    more than its uuids and the applied resources.
+    """
+    ids = _uuids(1 + len(template.suggestions))
+    parts = [f'{{"uuid":"{ids[0]}",{template.static_json}']
     if template.suggestions:
-        suggestions = []
-        for s in template.suggestions:
-            suggestion: Json = {"label": s.label, "uuid": str(uuid.uuid4())}
-            if s.is_recommended:
-                suggestion["isRecommended"] = True
-            resource = apply_activity_definition(s.definition, context)
-            suggestion["actions"] = [{"type": s.action_type, "description": s.description, "resource": resource}]
-            suggestions.append(suggestion)
-        card["suggestions"] = suggestions
-        card["selectionBehavior"] = template.selection_behavior
+        items = []
+        for s, sid in zip(template.suggestions, ids[1:], strict=True):
+            resource = dumps(apply_activity_definition(s.definition, context))
+            items.append(f'{{{s.head_json},"uuid":"{sid}","actions":[{{{s.action_json},"resource":{resource}}}]}}')
+        parts.append(f',"suggestions":[{",".join(items)}],"selectionBehavior":"{template.selection_behavior}"')
+    parts.append("}")
+    return "".join(parts)
+
+
+def render_card(template: CardTemplate, context: ApplyContext) -> Json:
+    """One card as a JSON object (see `card_json`)."""
+    card: Json = json.loads(card_json(template, context))
     return card

@@ -78,9 +78,8 @@ def unit_kind(quantity: Mapping[str, Any]) -> tuple[str, float] | None:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+    kind = type(value)
+    return float(value) if kind is float or kind is int else None  # bool is not a number here
 
 
 def strength_from_quantity(quantity: Mapping[str, Any]) -> tuple[float, str, float] | None:

@@ -16,6 +16,7 @@ from typing import Any
 import fhirpathpy
 
 from fhir_ldn.cds.cards import CardTemplate, card_template
+from fhir_ldn.cds.decision_cache import FactView, LruCache
 from fhir_ldn.cds.dose import strength_from_quantity
 from fhir_ldn.cds.medications import CodeKey, Strength
 from fhir_ldn.cds.valuesets import ValueSetIndex
@@ -25,6 +26,7 @@ from fhir_ldn.fhirpath import FhirPathSyntaxError, check_syntax
 from fhir_ldn.package.index import Package
 
 SUPPORTED_HOOKS = frozenset({"order-select", "order-sign"})
+DECISION_CACHE_SIZE = 4096
 FHIRPATH = "text/fhirpath"
 _MEMBER_OF = re.compile(r"memberOf\(\s*'([^']*)'\s*\)")
 
@@ -151,6 +153,9 @@ class CdsRule:
     hooks: frozenset[str]
     groups: tuple[TriggerGroup, ...]
     product_strengths: Mapping[CodeKey, Strength]
+    value_sets: ValueSetIndex
+    view: FactView
+    decisions: LruCache[tuple[CardTemplate, ...]]
 
     @classmethod
     def from_plan(cls, package: Package, plan: Mapping[str, Any], value_sets: ValueSetIndex) -> CdsRule:
@@ -173,6 +178,9 @@ class CdsRule:
         if not groups:
             raise PackageError(f"{where} has no action triggered by {', '.join(sorted(SUPPORTED_HOOKS))}")
         title = str(plan.get("title") or plan.get("name") or plan.get("id"))
+        expressions = [
+            c.expression for g in groups for c in (*g.conditions, *(c for r in g.cards for c in r.conditions))
+        ]
         return cls(
             id=str(plan["id"]),
             title=title,
@@ -180,10 +188,26 @@ class CdsRule:
             hooks=frozenset().union(*(g.hooks for g in groups)),
             groups=tuple(groups),
             product_strengths=product_strengths(package, plan),
+            value_sets=value_sets,
+            view=FactView(expressions),
+            decisions=LruCache(DECISION_CACHE_SIZE),
         )
 
     def decide(self, hook: str, medications: Sequence[Mapping[str, Any]]) -> list[CardTemplate]:
-        """The cards whose trigger matches `hook` and whose conditions (and their group's) all hold."""
+        """The cards whose trigger matches `hook` and whose conditions (and their group's) all hold.
+
+        Decisions are remembered under a key of what the conditions can observe (`fhir_ldn.cds.decision_cache`).
+        """
+        key = (hook, self.view.key(medications, self.value_sets.members))
+        known = self.decisions.get(key)
+        if known is not None:
+            return list(known)
+        decided = self.evaluate(hook, medications)
+        self.decisions.put(key, tuple(decided))
+        return decided
+
+    def evaluate(self, hook: str, medications: Sequence[Mapping[str, Any]]) -> list[CardTemplate]:
+        """`decide` without the cache: every condition evaluated with fhirpathpy."""
         variables = {"medications": list(medications)}
         out: list[CardTemplate] = []
         for group in self.groups:

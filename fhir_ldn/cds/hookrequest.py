@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from fhir_ldn.errors import RequestError
 
@@ -64,8 +65,8 @@ def parse_json_object(content: bytes) -> dict[str, Any]:
     if not content.strip():
         raise RequestError("the request body is empty")
     try:
-        data = json.loads(content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
         raise RequestError(f"malformed JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise RequestError("the request body must be a JSON object")

@@ -169,19 +169,19 @@ def medication_fact(
     return fact
 
 
-@dataclass(frozen=True)
 class Entry:
-    """A resource from a Bundle (or a bare resource) with its fullUrl."""
+    """A resource from a Bundle (or a bare resource) with its fullUrl, and the reference that names it."""
 
-    resource: Resource
-    full_url: str | None = None
+    __slots__ = ("full_url", "reference", "resource")
 
-    @property
-    def reference(self) -> str:
-        rtype, rid = self.resource.get("resourceType"), self.resource.get("id")
-        if isinstance(rid, str) and rid:
-            return f"{rtype}/{rid}"
-        return self.full_url or str(rtype)
+    def __init__(self, resource: Resource, full_url: str | None = None):
+        self.resource = resource
+        self.full_url = full_url
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        self.reference: str = f"{rtype}/{rid}" if isinstance(rid, str) and rid else (full_url or str(rtype))
+
+    def __repr__(self) -> str:
+        return f"Entry({self.reference})"
 
 
 def medication_facts(

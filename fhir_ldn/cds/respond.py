@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from fhir_ldn.apply.activitydefinition import R4, R5, ApplyContext
-from fhir_ldn.cds.cards import render_card
+from fhir_ldn.cds.cards import card_json
 from fhir_ldn.cds.engine import CdsRule
 from fhir_ldn.cds.hookrequest import HookRequest
 from fhir_ldn.cds.medications import Entry, ResourcePool, medication_facts
@@ -51,12 +50,12 @@ def apply_context(request: HookRequest, version: str) -> ApplyContext:
     )
 
 
-def respond(rule: CdsRule, request: HookRequest, drafts: Sequence[Entry], existing: Sequence[Entry]) -> dict[str, Any]:
-    """`{"cards": [...]}` for the request: `{"cards": []}` when no card applies."""
+def respond(rule: CdsRule, request: HookRequest, drafts: Sequence[Entry], existing: Sequence[Entry]) -> str:
+    """The response body as JSON text, `{"cards": [...]}`; `{"cards": []}` when no card applies."""
     pool = build_pool(drafts, existing)
     facts = medication_facts(drafts, request.selections, existing, pool, rule.product_strengths)
     templates = rule.decide(request.hook, facts)
     if not templates:
-        return {"cards": []}
+        return '{"cards":[]}'
     context = apply_context(request, fhir_version([*drafts, *existing]))
-    return {"cards": [render_card(t, context) for t in templates]}
+    return '{"cards":[' + ",".join(card_json(t, context) for t in templates) + "]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -28,6 +29,10 @@ class CdsService:
     discovery: dict[str, Any]
     store: CdsStore
     authenticator: ClientAuthenticator | None
+
+    @property
+    def discovery_json(self) -> bytes:
+        return json.dumps(self.discovery, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def build(cls, settings: Settings, package: Package) -> CdsService:
@@ -68,11 +73,16 @@ def install(app: FastAPI, settings: Settings, package: Package) -> None:
     )
 
 
-def get_cds(request: Request) -> CdsService:
+def cds_of(request: Request) -> CdsService:
+    """The app's CDS service."""
     service = request.app.state.fhir_ldn.extras.get(STATE_KEY)
     if not isinstance(service, CdsService):
         raise RuntimeError("the CDS service was not installed in this app")
     return service
+
+
+async def get_cds(request: Request) -> CdsService:
+    return cds_of(request)
 
 
 CdsDep = Annotated[CdsService, Depends(get_cds)]
