@@ -51,6 +51,10 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
+# Stand-ins for the request's references while a resource template is written (NUL never occurs in a reference).
+_PLACEHOLDERS = ("\x00subject\x00", "\x00encounter\x00", "\x00practitioner\x00")
+
+
 @dataclass(frozen=True)
 class SuggestionTemplate:
     label: str
@@ -61,13 +65,44 @@ class SuggestionTemplate:
     # JSON text of the parts that do not change: `"label":…,"isRecommended":…` and the action's type/description
     head_json: str = field(init=False)
     action_json: str = field(init=False)
+    # The applied resource as JSON with placeholder references, per (FHIR version, encounter?, practitioner?)
+    _resources: dict[tuple[str, bool, bool], str] = field(init=False, default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         head: Json = {"label": self.label}
         if self.is_recommended:
             head["isRecommended"] = True
         object.__setattr__(self, "head_json", dumps(head)[1:-1])
-        object.__setattr__(self, "action_json", dumps({"type": self.action_type, "description": self.description})[1:-1])
+        object.__setattr__(
+            self, "action_json", dumps({"type": self.action_type, "description": self.description})[1:-1]
+        )
+
+    def resource_json(self, context: ApplyContext) -> str:
+        """The applied ActivityDefinition as JSON: `apply_activity_definition`, written once per shape.
+
+        Without dynamicValues the result depends on the context only through its references, so the JSON is
+        produced once with placeholders and the references are put in per request.
+        """
+        if self.definition.get("dynamicValue") or context.variables or context.organization:
+            return dumps(apply_activity_definition(self.definition, context))
+        shape = (context.fhir_version, context.encounter is not None, context.practitioner is not None)
+        text = self._resources.get(shape)
+        if text is None:
+            subject, encounter, practitioner = _PLACEHOLDERS
+            placeholder = ApplyContext(
+                subject=subject,
+                encounter=encounter if shape[1] else None,
+                practitioner=practitioner if shape[2] else None,
+                fhir_version=context.fhir_version,
+            )
+            text = dumps(apply_activity_definition(self.definition, placeholder))
+            self._resources[shape] = text
+        for marker, value in zip(
+            _PLACEHOLDERS, (context.subject, context.encounter, context.practitioner), strict=True
+        ):
+            if value is not None:
+                text = text.replace(dumps(marker), dumps(value))
+        return text
 
 
 @dataclass(frozen=True)
@@ -195,7 +230,7 @@ def card_json(template: CardTemplate, context: ApplyContext) -> str:
     if template.suggestions:
         items = []
         for s, sid in zip(template.suggestions, ids[1:], strict=True):
-            resource = dumps(apply_activity_definition(s.definition, context))
+            resource = s.resource_json(context)
             items.append(f'{{{s.head_json},"uuid":"{sid}","actions":[{{{s.action_json},"resource":{resource}}}]}}')
         parts.append(f',"suggestions":[{",".join(items)}],"selectionBehavior":"{template.selection_behavior}"')
     parts.append("}")

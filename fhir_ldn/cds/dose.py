@@ -154,35 +154,43 @@ def _max_dose_quantity(dosage: Mapping[str, Any]) -> list[Mapping[str, Any]] | N
 
 def administrations_per_day(timing: Any) -> float | None:
     """How many times a day the dose is given (the most the timing allows), or None if the timing does not say."""
-    if not isinstance(timing, dict):
+    if type(timing) is not dict:
         return None
     repeat = timing.get("repeat")
-    if isinstance(repeat, dict):
+    if type(repeat) is dict:
         frequency = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
         period, unit = _number(repeat.get("period")), repeat.get("periodUnit")
         if frequency is None and period is None:
             listed = repeat.get("timeOfDay") or repeat.get("when")
-            if isinstance(listed, list) and listed:
+            if type(listed) is list and listed:
                 return float(len(listed))
-        if period is not None and isinstance(unit, str) and unit in PERIOD_DAYS and period > 0:
-            return (frequency if frequency is not None else 1.0) / (period * PERIOD_DAYS[unit])
+        days = PERIOD_DAYS.get(unit) if type(unit) is str else None
+        if period is not None and days is not None and period > 0:
+            return (frequency if frequency is not None else 1.0) / (period * days)
     code = timing.get("code")
-    if isinstance(code, dict):
-        for coding in code.get("coding", []) if isinstance(code.get("coding"), list) else []:
-            if isinstance(coding, dict) and coding.get("code") in TIMING_CODES_PER_DAY:
-                return TIMING_CODES_PER_DAY[coding["code"]]
+    codings = code.get("coding") if type(code) is dict else None
+    if type(codings) is list:
+        for coding in codings:
+            value = coding.get("code") if type(coding) is dict else None
+            if type(value) is str and value in TIMING_CODES_PER_DAY:
+                return TIMING_CODES_PER_DAY[value]
     return None
 
 
 def _dosage_daily_mg(dosage: Mapping[str, Any], strength: tuple[float, str, float] | None) -> float | None:
-    quantities = _max_dose_quantity(dosage)
     per_day = administrations_per_day(dosage.get("timing"))
-    if quantities is None or per_day is None:
+    if per_day is None:
         return None
-    doses = [dose_mg(q, strength) for q in quantities]
-    if any(d is None for d in doses):
+    quantities = _max_dose_quantity(dosage)
+    if quantities is None:
         return None
-    return max(d for d in doses if d is not None) * per_day
+    highest = 0.0
+    for quantity in quantities:
+        mg = dose_mg(quantity, strength)
+        if mg is None:
+            return None
+        highest = max(highest, mg)
+    return highest * per_day
 
 
 def daily_dose_mg(dosages: Iterable[Any], strength: tuple[float, str, float] | None) -> float | None:
@@ -201,6 +209,7 @@ def daily_dose_mg(dosages: Iterable[Any], strength: tuple[float, str, float] | N
         if mg is None:
             return None
         step = dosage.get("sequence")
+        step = step if type(step) is int else None  # unordered instructions are taken together
         by_step[step] = by_step.get(step, 0.0) + mg
     if not any_dosage:
         return None

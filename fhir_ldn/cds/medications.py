@@ -25,6 +25,16 @@ COUNTABLE_STATUSES = frozenset({"active", "draft", "on-hold"})
 R5_RECORDED = "recorded"
 
 
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else an empty list (client data of the wrong type is ignored)."""
+    return value if type(value) is list else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty dict."""
+    return value if type(value) is dict else {}
+
+
 @dataclass
 class ResourcePool:
     """Resources of the hook request (draft orders, prefetch, fetched), findable by `Type/id` and by fullUrl."""
@@ -41,7 +51,7 @@ class ResourcePool:
     def resolve(self, reference: str, container: Mapping[str, Any]) -> Resource | None:
         """A contained (`#id`), bundled (`Type/id`, fullUrl) or absolute (`…/Type/id`) reference."""
         if reference.startswith("#"):
-            for contained in container.get("contained") or ():
+            for contained in as_list(container.get("contained")):
                 if isinstance(contained, dict) and contained.get("id") == reference[1:]:
                     return contained
             return None
@@ -54,9 +64,15 @@ class ResourcePool:
 
 
 def _codings(concept: Any) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+    """The codings of a CodeableConcept that have a string system and code (others cannot be matched)."""
+    codings = concept.get("coding") if type(concept) is dict else None
+    if type(codings) is not list:
         return []
-    return [c for c in concept["coding"] if isinstance(c, dict) and c.get("code") and c.get("system")]
+    return [
+        c
+        for c in codings
+        if type(c) is dict and type(c.get("code")) is str and type(c.get("system")) is str and c["code"]
+    ]
 
 
 def _reference(value: Any) -> str | None:
@@ -105,7 +121,7 @@ def _medication_details(
     """Codings of a Medication (its code and ingredients) and its strength per unit (one mass ingredient only)."""
     codings = _codings(medication.get("code"))
     strengths: list[Strength | None] = []
-    for ingredient in medication.get("ingredient") or ():
+    for ingredient in as_list(medication.get("ingredient")):
         if isinstance(ingredient, dict):
             codings += _ingredient_codings(ingredient, pool, container)
             strengths.append(_ingredient_strength(ingredient))
@@ -118,6 +134,8 @@ def _countable(resource: Mapping[str, Any]) -> bool:
     if resource.get("doNotPerform") is True:
         return False
     status = resource.get("status")
+    if type(status) is not str:
+        return False
     if status in COUNTABLE_STATUSES:
         return True
     if status == R5_RECORDED and resource.get("resourceType") == "MedicationStatement":
@@ -126,14 +144,20 @@ def _countable(resource: Mapping[str, Any]) -> bool:
     return False
 
 
-def _dedupe(codings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dedupe(codings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Codings without repeats (system, code, display only)."""
     seen: set[CodeKey] = set()
     out: list[dict[str, Any]] = []
     for c in codings:
         key = (c["system"], c["code"])
         if key not in seen:
             seen.add(key)
-            out.append({k: c[k] for k in ("system", "code", "display") if isinstance(c.get(k), str)})
+            display = c.get("display")
+            out.append(
+                {"system": key[0], "code": key[1], "display": display}
+                if type(display) is str
+                else {"system": key[0], "code": key[1]}
+            )
     return out
 
 
@@ -205,7 +229,8 @@ def medication_facts(
     ordered.sort(key=lambda pair: pair[1] != "new")
     ordered += [(entry, "existing") for entry in existing]
     for entry, origin in ordered:
-        if entry.resource.get("resourceType") not in MEDICATION_TYPES or entry.reference in seen:
+        rtype = entry.resource.get("resourceType")
+        if type(rtype) is not str or rtype not in MEDICATION_TYPES or entry.reference in seen:
             continue
         seen.add(entry.reference)
         fact = medication_fact(entry.resource, origin, pool, product_strengths, entry.reference)
@@ -219,7 +244,8 @@ def unresolved_medication_references(entries: Iterable[Entry], pool: ResourcePoo
     missing: list[str] = []
     for entry in entries:
         resource = entry.resource
-        if resource.get("resourceType") not in MEDICATION_TYPES or not _countable(resource):
+        rtype = resource.get("resourceType")
+        if type(rtype) is not str or rtype not in MEDICATION_TYPES or not _countable(resource):
             continue
         _, ref = medication_parts(resource)
         if ref and not ref.startswith("#") and pool.resolve(ref, resource) is None and ref not in missing:

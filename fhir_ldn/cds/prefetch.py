@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from fhir_ldn.cds.medications import Entry
+from fhir_ldn.cds.medications import Entry, as_list
 
 # Templates obey the token rules: only root-level primitive context fields, type-level search with a
 # reference and a token equality parameter.
@@ -91,7 +91,7 @@ def _error_outcome(resource: Mapping[str, Any]) -> bool:
 
 
 def next_link(bundle: Mapping[str, Any]) -> str | None:
-    for link in bundle.get("link") or ():
+    for link in as_list(bundle.get("link")):
         if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
@@ -101,7 +101,7 @@ def bundle_entries(bundle: Mapping[str, Any]) -> tuple[list[Entry], bool]:
     """(entries with a resource, whether an entry is an error OperationOutcome) of a Bundle."""
     entries: list[Entry] = []
     failed = False
-    for entry in bundle.get("entry") or ():
+    for entry in as_list(bundle.get("entry")):
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
             continue
         resource = entry["resource"]

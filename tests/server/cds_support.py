@@ -187,3 +187,21 @@ class MockFhirServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def capsule_medication_r4(mid: str, mg: float) -> dict[str, Any]:
+    """A compounded naltrexone capsule (R4 Medication): coded by its ingredient, `mg` per capsule."""
+    return {
+        "resourceType": "Medication",
+        "id": mid,
+        "code": {"text": "naltrexone capsule (compounded)"},
+        "ingredient": [
+            {
+                "itemCodeableConcept": {"coding": [{"system": RXNORM, "code": NALTREXONE}]},
+                "strength": {
+                    "numerator": {"value": mg, "unit": "mg", "system": UCUM, "code": "mg"},
+                    "denominator": {"value": 1, "unit": "capsule", "system": UCUM, "code": "{capsule}"},
+                },
+            }
+        ],
+    }
