@@ -97,7 +97,7 @@ class FactView:
             for field in fields:
                 value = fact.get(field)
                 if field == "code" and self.code_by_membership:
-                    codes = {(c["system"], c["code"]) for c in value["coding"]}  # facts hold clean codings
+                    codes = {(c["system"], c["code"]) for c in fact["code"]["coding"]}  # facts hold clean codings
                     parts.append(tuple(url for url, vs in value_sets if not codes.isdisjoint(vs)))
                 elif isinstance(value, dict | list):
                     parts.append(json.dumps(value, sort_keys=True))
