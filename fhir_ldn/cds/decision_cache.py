@@ -85,26 +85,33 @@ class FactView:
         self.code_urls.add(url)
         return 1
 
-    def key(self, facts: Sequence[Mapping[str, Any]], members: Callable[[str], frozenset[tuple[str, str]]]) -> Hashable:
-        """A hashable key equal for any two fact lists the expressions cannot tell apart."""
+    def key_function(
+        self, members: Callable[[str], frozenset[tuple[str, str]]]
+    ) -> Callable[[Sequence[Mapping[str, Any]]], Hashable]:
+        """A function giving a hashable key equal for any two fact lists the expressions cannot tell apart."""
         if self.exact:
-            return json.dumps(facts, sort_keys=True, default=str)
-        value_sets = [(url, members(url)) for url in sorted(self.code_urls)] if self.code_by_membership else []
-        fields = sorted(self.fields)
-        out = []
-        for fact in facts:
-            parts: list[Hashable] = []
-            for field in fields:
-                value = fact.get(field)
-                if field == "code" and self.code_by_membership:
-                    codes = {(c["system"], c["code"]) for c in fact["code"]["coding"]}  # facts hold clean codings
-                    parts.append(tuple(url for url, vs in value_sets if not codes.isdisjoint(vs)))
-                elif isinstance(value, dict | list):
-                    parts.append(json.dumps(value, sort_keys=True))
-                else:
-                    parts.append(value)
-            out.append(tuple(parts))
-        return tuple(out)
+            return lambda facts: json.dumps(facts, sort_keys=True, default=str)
+        # One lookup per coding: (system, code) → bit mask of the value sets (among those named) holding it.
+        masks: dict[tuple[str, str], int] = {}
+        if self.code_by_membership:
+            for bit, url in enumerate(sorted(self.code_urls)):
+                for code in members(url):
+                    masks[code] = masks.get(code, 0) | (1 << bit)
+        fields = tuple(sorted(self.fields - {"code"} if self.code_by_membership else self.fields))
+
+        def value_key(value: Any) -> Hashable:
+            return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+        def fact_key(fact: Mapping[str, Any]) -> Hashable:
+            parts = tuple(value_key(fact.get(f)) for f in fields)
+            if not masks:
+                return parts
+            mask = 0
+            for c in fact["code"]["coding"]:  # facts hold clean codings
+                mask |= masks.get((c["system"], c["code"]), 0)
+            return (mask, *parts)
+
+        return lambda facts: tuple(fact_key(fact) for fact in facts)
 
 
 class LruCache(Generic[T]):

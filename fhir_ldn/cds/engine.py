@@ -9,7 +9,7 @@ the compiled conditions over `%medications` and returns the card templates that 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +154,7 @@ class CdsRule:
     groups: tuple[TriggerGroup, ...]
     product_strengths: Mapping[CodeKey, Strength]
     value_sets: ValueSetIndex
-    view: FactView
+    decision_key: Callable[[Sequence[Mapping[str, Any]]], Hashable]
     decisions: LruCache[tuple[CardTemplate, ...]]
 
     @classmethod
@@ -189,7 +189,7 @@ class CdsRule:
             groups=tuple(groups),
             product_strengths=product_strengths(package, plan),
             value_sets=value_sets,
-            view=FactView(expressions),
+            decision_key=FactView(expressions).key_function(value_sets.members),
             decisions=LruCache(DECISION_CACHE_SIZE),
         )
 
@@ -198,7 +198,7 @@ class CdsRule:
 
         Decisions are remembered under a key of what the conditions can observe (`fhir_ldn.cds.decision_cache`).
         """
-        key = (hook, self.view.key(medications, self.value_sets.members))
+        key = (hook, self.decision_key(medications))
         known = self.decisions.get(key)
         if known is not None:
             return list(known)

@@ -9,7 +9,6 @@ from the package's product strengths.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_ldn.cds.dose import daily_dose_mg, strength_from_quantity, strength_from_ratio
@@ -35,18 +34,36 @@ def as_dict(value: Any) -> dict[str, Any]:
     return value if type(value) is dict else {}
 
 
-@dataclass
 class ResourcePool:
-    """Resources of the hook request (draft orders, prefetch, fetched), findable by `Type/id` and by fullUrl."""
+    """Resources of the hook request (draft orders, prefetch, fetched), findable by `Type/id` and by fullUrl.
 
-    by_key: dict[str, Resource] = field(default_factory=dict)
+    The index is built on the first lookup: most orders name their medication by code and never need it.
+    """
 
-    def add(self, resource: Resource, full_url: str | None = None) -> None:
+    def __init__(self, *groups: Sequence[Entry]):
+        self._groups = groups
+        self._index: dict[str, Resource] | None = None
+
+    @property
+    def by_key(self) -> dict[str, Resource]:
+        if self._index is None:
+            self._index = {}
+            for group in self._groups:
+                for entry in group:
+                    self._put(entry.resource, entry.full_url)
+        return self._index
+
+    def _put(self, resource: Resource, full_url: str | None) -> None:
+        index = self._index if self._index is not None else self.by_key
         rtype, rid = resource.get("resourceType"), resource.get("id")
         if isinstance(rtype, str) and isinstance(rid, str):
-            self.by_key.setdefault(f"{rtype}/{rid}", resource)
+            index.setdefault(f"{rtype}/{rid}", resource)
         if isinstance(full_url, str) and full_url:
-            self.by_key.setdefault(full_url, resource)
+            index.setdefault(full_url, resource)
+
+    def add(self, resource: Resource, full_url: str | None = None) -> None:
+        self.by_key  # noqa: B018 - builds the index first, so earlier entries keep precedence
+        self._put(resource, full_url)
 
     def resolve(self, reference: str, container: Mapping[str, Any]) -> Resource | None:
         """A contained (`#id`), bundled (`Type/id`, fullUrl) or absolute (`…/Type/id`) reference."""
@@ -174,11 +191,13 @@ def medication_fact(
     concept, ref = medication_parts(resource)
     codings = _codings(concept)
     strength: Strength | None = None
+    merged = False
     if ref:
         medication = pool.resolve(ref, resource)
         if medication is not None:
             more, strength = _medication_details(medication, pool, resource)
             codings += more
+            merged = True
     if not codings:
         return None
     if strength is None:
@@ -186,7 +205,8 @@ def medication_fact(
             (product_strengths[k] for c in codings if (k := (c["system"], c["code"])) in product_strengths), None
         )
     dosages = resource.get("dosageInstruction") if "dosageInstruction" in resource else resource.get("dosage")
-    fact: dict[str, Any] = {"origin": origin, "code": {"coding": _dedupe(codings)}, "reference": reference}
+    coding = _dedupe(codings) if merged or len(codings) > 1 else codings
+    fact: dict[str, Any] = {"origin": origin, "code": {"coding": coding}, "reference": reference}
     dose = daily_dose_mg(dosages if isinstance(dosages, list) else (), strength)
     if dose is not None:
         fact["dailyDoseMg"] = dose

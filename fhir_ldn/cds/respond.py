@@ -32,11 +32,7 @@ def fhir_version(entries: Sequence[Entry]) -> str:
 
 
 def build_pool(*groups: Sequence[Entry]) -> ResourcePool:
-    pool = ResourcePool()
-    for group in groups:
-        for entry in group:
-            pool.add(entry.resource, entry.full_url)
-    return pool
+    return ResourcePool(*groups)
 
 
 def apply_context(request: HookRequest, version: str) -> ApplyContext:
