@@ -53,6 +53,7 @@ def dumps(value: Any) -> str:
 
 # Stand-ins for the request's references while a resource template is written (NUL never occurs in a reference).
 _PLACEHOLDERS = ("\x00subject\x00", "\x00encounter\x00", "\x00practitioner\x00")
+_PLACEHOLDERS_JSON = tuple(orjson.dumps(p).decode("utf-8") for p in _PLACEHOLDERS)
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,12 @@ class SuggestionTemplate:
             self, "action_json", dumps({"type": self.action_type, "description": self.description})[1:-1]
         )
 
-    def resource_json(self, context: ApplyContext) -> str:
+    def resource_json(self, context: ApplyContext, references: Sequence[tuple[str, str]] = ()) -> str:
         """The applied ActivityDefinition as JSON: `apply_activity_definition`, written once per shape.
 
         Without dynamicValues the result depends on the context only through its references, so the JSON is
-        produced once with placeholders and the references are put in per request.
+        produced once with placeholders and the references are put in per request (`references`: the
+        placeholders' JSON and their values' JSON, from `reference_json`; computed here when not given).
         """
         if self.definition.get("dynamicValue") or context.variables or context.organization:
             return dumps(apply_activity_definition(self.definition, context))
@@ -97,12 +99,17 @@ class SuggestionTemplate:
             )
             text = dumps(apply_activity_definition(self.definition, placeholder))
             self._resources[shape] = text
-        for marker, value in zip(
-            _PLACEHOLDERS, (context.subject, context.encounter, context.practitioner), strict=True
-        ):
-            if value is not None:
-                text = text.replace(dumps(marker), dumps(value))
+        for marker, value in references or reference_json(context):
+            text = text.replace(marker, value)
         return text
+
+
+def reference_json(context: ApplyContext) -> list[tuple[str, str]]:
+    """(placeholder JSON, reference JSON) for each reference the context has."""
+    values = (context.subject, context.encounter, context.practitioner)
+    return [
+        (marker, dumps(value)) for marker, value in zip(_PLACEHOLDERS_JSON, values, strict=True) if value is not None
+    ]
 
 
 @dataclass(frozen=True)
@@ -229,8 +236,9 @@ def card_json(template: CardTemplate, context: ApplyContext) -> str:
     parts = [f'{{"uuid":"{ids[0]}",{template.static_json}']
     if template.suggestions:
         items = []
+        references = reference_json(context)
         for s, sid in zip(template.suggestions, ids[1:], strict=True):
-            resource = s.resource_json(context)
+            resource = s.resource_json(context, references)
             items.append(f'{{{s.head_json},"uuid":"{sid}","actions":[{{{s.action_json},"resource":{resource}}}]}}')
         parts.append(f',"suggestions":[{",".join(items)}],"selectionBehavior":"{template.selection_behavior}"')
     parts.append("}")

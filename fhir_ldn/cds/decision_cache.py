@@ -12,6 +12,7 @@ the key is the full facts, so the cache is always exact, merely less often hit.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ _OPAQUE_FUNCTIONS = frozenset(
     {"children", "descendants", "repeat", "trace", "select", "aggregate", "ofType", "as", "is", "conformsTo"}
 )
 _OPAQUE_NODES = frozenset({"ThisInvocation", "IndexInvocation", "TotalInvocation", "IndexerExpression"})
+_MEMBER_OF_CRITERION = re.compile(r"^code\.memberOf\('([^']*)'\)$")
 
 
 def _walk(node: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -51,13 +53,18 @@ def _string_literal(node: Mapping[str, Any]) -> str | None:
 class FactView:
     """What a set of FHIRPath expressions can observe of each fact, from their parse trees."""
 
-    def __init__(self, expressions: Sequence[str]):
+    def __init__(self, expressions: Sequence[str], variable: str = "medications"):
         self.exact = False
         self.fields: set[str] = set()
         self.code_urls: set[str] = set()
+        # Value sets such that every use of %variable is `%variable.where(code.memberOf('<one of them>'))`:
+        # then a fact in none of them is invisible to every expression. None when some use is not of that form.
+        self.visible_only_in: set[str] | None = set()
         code_reads = code_member_of = 0
         for expression in expressions:
-            for node in _walk(parse(expression)):  # type: ignore[no-untyped-call]
+            tree = parse(expression)  # type: ignore[no-untyped-call]
+            self._check_variable_uses(tree, variable)
+            for node in _walk(tree):
                 kind = node.get("type")
                 if kind in _OPAQUE_NODES or (kind == "Functn" and _identifier(node) in _OPAQUE_FUNCTIONS):
                     self.exact = True
@@ -69,6 +76,35 @@ class FactView:
                 elif kind == "InvocationExpression":
                     code_member_of += self._code_member_of(node)
         self.code_by_membership = code_reads > 0 and code_reads == code_member_of
+        if self.exact:
+            self.visible_only_in = None
+
+    def _check_variable_uses(self, tree: Mapping[str, Any], variable: str) -> None:
+        for node in _walk(tree):
+            children: list[Mapping[str, Any]] = list(node.get("children") or ())
+            for i, child in enumerate(children):
+                if child.get("type") != "TermExpression" or child.get("text") != f"%{variable}":
+                    continue
+                url = self._filtered_by_member_of(node, i)
+                if url is None or self.visible_only_in is None:
+                    self.visible_only_in = None
+                else:
+                    self.visible_only_in.add(url)
+
+    @staticmethod
+    def _filtered_by_member_of(parent: Mapping[str, Any], index: int) -> str | None:
+        """The url if the term at `index` of `parent` is followed by `.where(code.memberOf('url'))`."""
+        siblings: list[Mapping[str, Any]] = list(parent.get("children") or ())
+        if parent.get("type") != "InvocationExpression" or index != 0 or len(siblings) != 2:
+            return None
+        function = siblings[1]
+        functn = (function.get("children") or [{}])[0]
+        parts = list(functn.get("children") or ())
+        if function.get("type") != "FunctionInvocation" or _identifier(functn) != "where" or len(parts) != 2:
+            return None
+        params = list(parts[1].get("children") or ())
+        match = _MEMBER_OF_CRITERION.match(str(params[0].get("text"))) if len(params) == 1 else None
+        return match.group(1) if match else None
 
     def _code_member_of(self, node: Mapping[str, Any]) -> int:
         """1 if the node is `code.memberOf('<literal>')` (and record the url), else 0."""

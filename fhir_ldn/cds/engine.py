@@ -135,6 +135,13 @@ def override_reasons(value_sets: ValueSetIndex, plan: Mapping[str, Any]) -> list
     return []
 
 
+def visible_codes(view: FactView, value_sets: ValueSetIndex) -> frozenset[CodeKey] | None:
+    """The codes of the value sets every condition filters `%medications` by, if they all do (else None)."""
+    if view.visible_only_in is None:
+        return None
+    return frozenset().union(*(value_sets.members(url) for url in view.visible_only_in))
+
+
 def _hooks(action: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(
         t["name"]
@@ -154,6 +161,8 @@ class CdsRule:
     groups: tuple[TriggerGroup, ...]
     product_strengths: Mapping[CodeKey, Strength]
     value_sets: ValueSetIndex
+    # Codes a medication needs for any condition to see it (None: every medication can be seen).
+    visible_codes: frozenset[CodeKey] | None
     decision_key: Callable[[Sequence[Mapping[str, Any]]], Hashable]
     decisions: LruCache[tuple[CardTemplate, ...]]
 
@@ -181,6 +190,7 @@ class CdsRule:
         expressions = [
             c.expression for g in groups for c in (*g.conditions, *(c for r in g.cards for c in r.conditions))
         ]
+        view = FactView(expressions)
         return cls(
             id=str(plan["id"]),
             title=title,
@@ -189,7 +199,8 @@ class CdsRule:
             groups=tuple(groups),
             product_strengths=product_strengths(package, plan),
             value_sets=value_sets,
-            decision_key=FactView(expressions).key_function(value_sets.members),
+            visible_codes=visible_codes(view, value_sets),
+            decision_key=view.key_function(value_sets.members),
             decisions=LruCache(DECISION_CACHE_SIZE),
         )
 

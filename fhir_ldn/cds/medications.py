@@ -184,8 +184,13 @@ def medication_fact(
     pool: ResourcePool,
     product_strengths: Mapping[CodeKey, Strength],
     reference: str,
+    visible: frozenset[CodeKey] | None = None,
 ) -> dict[str, Any] | None:
-    """The fact for one order or statement, or None when it does not count (status, doNotPerform, no codes)."""
+    """The fact for one order or statement, or None when it does not count (status, doNotPerform, no codes).
+
+    With `visible` (the codes the rule can see at all), a medication with none of them is left out before its
+    dose is worked out: no condition could tell it is there.
+    """
     if not _countable(resource):
         return None
     concept, ref = medication_parts(resource)
@@ -199,6 +204,8 @@ def medication_fact(
             codings += more
             merged = True
     if not codings:
+        return None
+    if visible is not None and not any((c["system"], c["code"]) in visible for c in codings):
         return None
     if strength is None:
         strength = next(
@@ -234,6 +241,7 @@ def medication_facts(
     existing: Sequence[Entry],
     pool: ResourcePool,
     product_strengths: Mapping[CodeKey, Strength],
+    visible: frozenset[CodeKey] | None = None,
 ) -> list[dict[str, Any]]:
     """`%medications`: drafts are `new` when selected (order-select) or always (`selections` None: order-sign).
 
@@ -253,7 +261,7 @@ def medication_facts(
         if type(rtype) is not str or rtype not in MEDICATION_TYPES or entry.reference in seen:
             continue
         seen.add(entry.reference)
-        fact = medication_fact(entry.resource, origin, pool, product_strengths, entry.reference)
+        fact = medication_fact(entry.resource, origin, pool, product_strengths, entry.reference, visible)
         if fact is not None:
             facts.append(fact)
     return facts

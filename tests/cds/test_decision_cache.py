@@ -82,3 +82,29 @@ def test_lru_cache_evicts_the_least_recently_used() -> None:
     cache.put("c", 3)
     assert cache.get("b") is None
     assert (cache.get("a"), cache.get("c"), len(cache)) == (1, 3, 2)
+
+
+def test_medications_outside_the_filtered_value_sets_are_invisible(package: Package) -> None:
+    rule = load_rules(package)[0]
+    assert rule.visible_codes is not None
+    assert (RXNORM, "7243") in rule.visible_codes
+    assert ("urn:other", "x") not in rule.visible_codes
+    rng = random.Random(7)
+    for _ in range(300):
+        facts = random_facts(rng)
+        visible = [f for f in facts if any((c["system"], c["code"]) in rule.visible_codes for c in f["code"]["coding"])]
+        for hook in ("order-select", "order-sign"):
+            assert [c.action_id for c in rule.evaluate(hook, facts)] == [
+                c.action_id for c in rule.evaluate(hook, visible)
+            ]
+
+
+def test_any_unfiltered_use_makes_every_medication_visible() -> None:
+    assert FactView(["%medications.where(code.memberOf('a')).exists()"]).visible_only_in == {"a"}
+    for expression in (
+        "%medications.exists()",
+        "%medications.where(code.memberOf('a') or origin = 'new').exists()",
+        "%medications.where(code.memberOf('a')).exists() and %medications.count() > 2",
+        "%medications.first().code.memberOf('a')",
+    ):
+        assert FactView([expression]).visible_only_in is None, expression
