@@ -436,3 +436,11 @@ def test_the_token_never_appears_in_errors(client: TestClient, caplog: pytest.Lo
     outcome_of(response, 400)
     assert "SECRET-TOKEN-123" not in response.text
     assert "SECRET-TOKEN-123" not in caplog.text
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")  # downloads' GET+HEAD routes, not ours
+def test_openapi_documents_every_cds_endpoint(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/cds-services/{service_id}"]
+    assert "get" in paths["/cds-services"]
+    assert {"get", "post"} <= set(paths["/cds-services/{service_id}/feedback"])
