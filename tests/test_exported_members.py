@@ -12,6 +12,7 @@ def test_all_imports_are_exported() -> None:
         "cli",
         "config",
         "constants",
+        "core_defs",
         "errors",
         "fhirpath",
         "formats",
