@@ -9,15 +9,19 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "capabilities",
         "cli",
         "config",
         "constants",
+        "core_defs",
         "errors",
         "fhirpath",
         "formats",
         "jsonwalk",
         "outcome",
         "package",
+        "search",
+        "terminology",
         "traceability",
     }
     assert set(fhir_ldn.__all__) == set(public) - modules
