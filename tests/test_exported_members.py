@@ -9,6 +9,7 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "capabilities",
         "cli",
         "config",
         "constants",
@@ -19,6 +20,8 @@ def test_all_imports_are_exported() -> None:
         "jsonwalk",
         "outcome",
         "package",
+        "search",
+        "terminology",
         "traceability",
     }
     assert set(fhir_ldn.__all__) == set(public) - modules
