@@ -10,6 +10,7 @@ def test_all_imports_are_exported() -> None:
     )
     modules = {
         "apply",
+        "capabilities",
         "cds",
         "cli",
         "config",
@@ -21,6 +22,8 @@ def test_all_imports_are_exported() -> None:
         "jsonwalk",
         "outcome",
         "package",
+        "search",
+        "terminology",
         "traceability",
     }
     assert set(fhir_ldn.__all__) == set(public) - modules
