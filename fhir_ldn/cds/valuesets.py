@@ -1,126 +1,52 @@
-"""Value-set membership for the CDS engine: a small private adapter over the package's ValueSets.
+"""Value-set membership and expansions for the CDS engine, from the terminology engine (`fhir_ldn.terminology`).
 
-The project's terminology engine (`fhir_ldn.terminology`, issue 4) was not on main when the CDS service was
-written, so this module expands the package's value sets itself, just far enough for the CDS rule: enumerated
-`compose.include.concept` lists, nested `compose.include.valueSet`s, `is-a` / `descendent-of` / `=concept`
-filters over a CodeSystem held in the package, and `compose.exclude`. Every expansion is computed once per url
-and cached. `ValueSetIndex.expansion` is the single entry point the engine uses; switch it to the terminology
-engine's `$expand` when that lands.
+The engine asks two things, both answered once per url and cached: the (system, code) members of a value set
+(for `memberOf` and the decision cache) and its codings with displays (for card `overrideReasons`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
-
-from fhir_ldn.errors import PackageError
+from fhir_ldn.errors import FhirLdnError, PackageError
 from fhir_ldn.package.index import Package
+from fhir_ldn.terminology import TerminologyService
 
 Coding = dict[str, str]
-
-
-def _concepts_below(concepts: Any) -> Iterator[Mapping[str, Any]]:
-    for concept in concepts or ():
-        yield concept
-        yield from _concepts_below(concept.get("concept"))
-
-
-def _find(concepts: Any, code: str) -> Mapping[str, Any] | None:
-    return next((c for c in _concepts_below(concepts) if c.get("code") == code), None)
+TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
 
 
 class ValueSetIndex:
-    """Expansions (system, code, display) of the package's value sets, by canonical url; computed once each."""
+    """The package's value sets as the CDS engine needs them; PackageError for one that cannot be used."""
 
-    def __init__(self, package: Package):
-        self._package = package
+    def __init__(self, package: Package, terminology: TerminologyService | None = None):
+        self._terminology = terminology or TerminologyService(
+            r for r in package if r["resourceType"] in TERMINOLOGY_TYPES
+        )
         self._expansions: dict[str, tuple[Coding, ...]] = {}
-        self._members: dict[str, frozenset[tuple[str, str]]] = {}
-
-    def expansion(self, url: str) -> tuple[Coding, ...]:
-        """The codings of the value set (PackageError if it is not in the package or cannot be expanded here)."""
-        cached = self._expansions.get(url)
-        if cached is None:
-            cached = tuple(self._expand(url, ()))
-            self._expansions[url] = cached
-        return cached
 
     def members(self, url: str) -> frozenset[tuple[str, str]]:
-        """(system, code) pairs of the value set, for O(1) membership tests."""
-        cached = self._members.get(url)
+        """(system, code) pairs of the value set, for O(1) membership tests (cached by the terminology engine)."""
+        try:
+            return self._terminology.members(url)
+        except KeyError as exc:
+            raise PackageError(f"value set {url} is not in the package") from exc
+        except FhirLdnError as exc:
+            raise PackageError(f"value set {url} cannot be expanded: {exc}") from exc
+
+    def expansion(self, url: str) -> tuple[Coding, ...]:
+        """The value set's codings in expansion order, each with its display when one is known."""
+        cached = self._expansions.get(url)
         if cached is None:
-            cached = frozenset((c["system"], c["code"]) for c in self.expansion(url))
-            self._members[url] = cached
+            members = self.members(url)
+            value_set = self._terminology.find_value_set(url)
+            if value_set is None:  # pragma: no cover - members() has already failed for an unknown value set
+                raise PackageError(f"value set {url} is not in the package")
+            codings: list[Coding] = []
+            for member in self._terminology.evaluation(value_set).members.values():
+                if (member.system, member.code) in members:
+                    coding = {"system": member.system, "code": member.code}
+                    if member.display:
+                        coding["display"] = member.display
+                    codings.append(coding)
+            cached = tuple(codings)
+            self._expansions[url] = cached
         return cached
-
-    def _expand(self, url: str, stack: tuple[str, ...]) -> list[Coding]:
-        if url in stack:
-            raise PackageError(f"value set {url} includes itself")
-        vs = self._package.resolve_canonical(url)
-        if vs is None or vs.get("resourceType") != "ValueSet":
-            raise PackageError(f"value set {url} is not in the package")
-        compose = vs.get("compose") or {}
-        included = self._part(compose.get("include"), (*stack, url))
-        excluded = {(c["system"], c["code"]) for c in self._part(compose.get("exclude"), (*stack, url))}
-        out: list[Coding] = []
-        seen: set[tuple[str, str]] = set()
-        for coding in included:
-            key = (coding["system"], coding["code"])
-            if key not in excluded and key not in seen:
-                seen.add(key)
-                out.append(coding)
-        return out
-
-    def _part(self, parts: Any, stack: tuple[str, ...]) -> list[Coding]:
-        out: list[Coding] = []
-        for part in parts or ():
-            codings = self._include(part, stack)
-            for nested in part.get("valueSet") or ():  # a nested set intersects with the system part, if any
-                nested_keys = {(c["system"], c["code"]) for c in self._expand(nested, stack)}
-                if codings is None:
-                    codings = list(self._expand(nested, stack))
-                else:
-                    codings = [c for c in codings if (c["system"], c["code"]) in nested_keys]
-            out += codings or []
-        return out
-
-    def _include(self, part: Mapping[str, Any], stack: tuple[str, ...]) -> list[Coding] | None:
-        system = part.get("system")
-        if not system:
-            return None
-        if part.get("concept"):
-            return [self._coding(system, c["code"], c.get("display")) for c in part["concept"]]
-        code_system = self._package.resolve_canonical(system)
-        if code_system is None or code_system.get("resourceType") != "CodeSystem":
-            raise PackageError(f"{stack[-1]}: code system {system} is not in the package, so it cannot be expanded")
-        concepts: list[Mapping[str, Any]] = list(_concepts_below(code_system.get("concept")))
-        for flt in part.get("filter") or ():
-            concepts = self._filter(concepts, code_system, flt, stack)
-        return [self._coding(system, c["code"], c.get("display")) for c in concepts]
-
-    @staticmethod
-    def _filter(
-        concepts: list[Mapping[str, Any]],
-        code_system: Mapping[str, Any],
-        flt: Mapping[str, Any],
-        stack: tuple[str, ...],
-    ) -> list[Mapping[str, Any]]:
-        prop, op, value = flt.get("property"), flt.get("op"), flt.get("value")
-        if prop == "concept" and op in ("is-a", "descendent-of") and isinstance(value, str):
-            root = _find(code_system.get("concept"), value)
-            if root is None:
-                return []
-            below = {c["code"] for c in _concepts_below(root.get("concept"))}
-            if op == "is-a":
-                below.add(root["code"])
-            return [c for c in concepts if c["code"] in below]
-        if prop == "concept" and op == "=":
-            return [c for c in concepts if c["code"] == value]
-        raise PackageError(f"{stack[-1]}: filter {prop} {op} is not supported by the CDS value-set adapter")
-
-    @staticmethod
-    def _coding(system: str, code: str, display: Any) -> Coding:
-        coding = {"system": system, "code": code}
-        if isinstance(display, str) and display:
-            coding["display"] = display
-        return coding
