@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -444,3 +446,9 @@ def test_openapi_documents_every_cds_endpoint(client: TestClient) -> None:
     assert "post" in paths["/cds-services/{service_id}"]
     assert "get" in paths["/cds-services"]
     assert {"get", "post"} <= set(paths["/cds-services/{service_id}/feedback"])
+
+
+def test_the_readme_example_returns_the_ldn_card(client: TestClient) -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cds-order-select-ldn.json"
+    body = json.loads(example.read_text(encoding="utf-8"))
+    only_card(call(client, body), LDN_CARD)
