@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import Request
 from fastapi.responses import Response
 
-from fhir_ldn.errors import RequestError, UnsupportedMediaTypeError
+from fhir_ldn.errors import BusinessRuleError, RequestError, UnsupportedMediaTypeError
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource, resource_to_xml
 
@@ -51,7 +51,12 @@ def response_format(request: Request) -> Format:
 def render(resource: dict[str, Any], fmt: Format, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """The resource as a FHIR JSON or XML response."""
     if fmt == "xml":
-        return Response(resource_to_xml(resource), status_code=status, media_type=FHIR_XML, headers=headers)
+        try:
+            xml = resource_to_xml(resource)
+        except ValueError as exc:  # e.g. echoed client content that is not valid R5: not a server fault
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise BusinessRuleError(f"the result cannot be written as FHIR XML ({first}); ask for JSON") from exc
+        return Response(xml, status_code=status, media_type=FHIR_XML, headers=headers)
     return Response(dump_bytes(resource), status_code=status, media_type=FHIR_JSON, headers=headers)
 
 

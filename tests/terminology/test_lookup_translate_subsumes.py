@@ -110,5 +110,9 @@ def test_subsumes_errors(service: TerminologyService) -> None:
     with pytest.raises(TerminologyError):
         service.subsumes(params(system=SHAPES, codeA="circle", codeB="hexagon"))
     with pytest.raises(RequestError, match="one code system"):
-        service.subsumes(params(("codingA", {"valueCoding": {"system": SHAPES, "code": "circle"}}),
-                                ("codingB", {"valueCoding": {"system": TARGET, "code": "round"}})))  # fmt: skip
+        service.subsumes(
+            params(
+                ("codingA", {"valueCoding": {"system": SHAPES, "code": "circle"}}),
+                ("codingB", {"valueCoding": {"system": TARGET, "code": "round"}}),
+            )
+        )

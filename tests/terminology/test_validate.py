@@ -186,9 +186,16 @@ def test_bad_requests(service: TerminologyService) -> None:
 
 
 def test_a_missing_import_makes_the_answer_false_not_an_error(service: TerminologyService) -> None:
-    broken = {"resourceType": "ValueSet", "url": VS + "broken", "status": "active",
-              "compose": {"include": [{"valueSet": [VS + "gone"]}]}}  # fmt: skip
-    result = out(service.validate_value_set_code(params(("tx-resource", {"resource": broken}), url=VS + "broken",
-                                                        code="circle", system=SHAPES)))  # fmt: skip
+    broken = {
+        "resourceType": "ValueSet",
+        "url": VS + "broken",
+        "status": "active",
+        "compose": {"include": [{"valueSet": [VS + "gone"]}]},
+    }
+    result = out(
+        service.validate_value_set_code(
+            params(("tx-resource", {"resource": broken}), url=VS + "broken", code="circle", system=SHAPES)
+        )
+    )
     assert result["result"] is False
     assert result["message"] == f"A definition for the value Set '{VS}gone' could not be found"
