@@ -16,6 +16,12 @@ from server.state import AppState
 FHIR_PREFIX = "/fhir"
 
 
+def app_state(request: Request) -> AppState:
+    """The app state. The operation routes read it directly: dependency injection costs every call time."""
+    state: AppState = request.app.state.fhir_ldn
+    return state
+
+
 async def operation_params(request: Request) -> OperationParams:
     """The operation's parameters: the query string of a GET, the Parameters body of a POST."""
     if request.method == "POST":

@@ -48,8 +48,15 @@ def response_format(request: Request) -> Format:
     return "json"
 
 
-def render(resource: dict[str, Any], fmt: Format, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """The resource as a FHIR JSON or XML response."""
+def render(
+    resource: dict[str, Any],
+    fmt: Format,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    pretty: bool = False,
+) -> Response:
+    """The resource as a FHIR JSON or XML response (compact JSON unless `pretty`)."""
     if fmt == "xml":
         try:
             xml = resource_to_xml(resource)
@@ -57,14 +64,16 @@ def render(resource: dict[str, Any], fmt: Format, status: int = 200, headers: di
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BusinessRuleError(f"the result cannot be written as FHIR XML ({first}); ask for JSON") from exc
         return Response(xml, status_code=status, media_type=FHIR_XML, headers=headers)
-    return Response(dump_bytes(resource), status_code=status, media_type=FHIR_JSON, headers=headers)
+    body = dump_bytes(resource) if pretty else json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
 def fhir_response(
     resource: dict[str, Any], request: Request, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    """The resource as FHIR JSON or XML, as the client asked."""
-    return render(resource, response_format(request), status, headers)
+    """The resource as FHIR JSON or XML, as the client asked (`_pretty=true`: indented JSON)."""
+    pretty = request.query_params.get("_pretty") == "true"
+    return render(resource, response_format(request), status, headers, pretty=pretty)
 
 
 def body_format(request: Request) -> Format:

@@ -247,9 +247,24 @@ def expand_value_set(
     timestamp: str,
     identifier: str,
 ) -> dict[str, Any]:
-    """ValueSet/$expand → the ValueSet with its expansion. `timestamp` and `identifier` come from the caller."""
+    """ValueSet/$expand → the ValueSet with its expansion. `timestamp` and `identifier` come from the caller.
+
+    Expansions of held value sets (no tx-resource) are cached per parameter set; each answer is a fresh
+    top-level copy carrying its own timestamp and identifier.
+    """
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
+    key = (id(vs), params.fingerprint())
+    result = service.cached_expansion(key) if service.holds(vs) else None
+    if result is None:
+        result = _expand(service, params, vs)
+        if service.holds(vs):
+            service.cache_expansion(key, result)
+    expansion = {"identifier": identifier, "timestamp": timestamp, **result["expansion"]}
+    return {**result, "expansion": expansion}
+
+
+def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> dict[str, Any]:
     options = Options.read(params, vs)
     supplements = resolve_supplements(service, vs, params)
     evaluation = service.evaluation(vs, eval_context(service, params, vs))
@@ -274,7 +289,7 @@ def expand_value_set(
         "used-valueset": list(evaluation.used_valuesets),
         "used-supplement": [s.canonical for s in supplements],
     }
-    expansion: dict[str, Any] = {"identifier": identifier, "timestamp": timestamp, "total": len(members)}
+    expansion: dict[str, Any] = {"total": len(members)}
     if paging:
         expansion["offset"] = start
     expansion["parameter"] = _parameters(params, options, used)

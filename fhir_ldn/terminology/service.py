@@ -26,6 +26,7 @@ from fhir_ldn.terminology.validate_request import validate_code_system_code, val
 
 Resolver = Callable[[str], Mapping[str, Any] | None]
 TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+MAX_CACHED_EXPANSIONS = 512
 
 
 class TerminologyService:
@@ -51,6 +52,7 @@ class TerminologyService:
         self._indexes: dict[int, CodeSystemIndex] = {}
         self._evaluations: dict[int, Evaluation] = {}
         self._members: dict[str, frozenset[tuple[str, str]]] = {}
+        self._expansions: dict[tuple[int, str], dict[str, Any]] = {}
         self._fallen_back: dict[str, Mapping[str, Any] | None] = {}
 
     def _add(self, resource: Mapping[str, Any]) -> None:
@@ -122,7 +124,7 @@ class TerminologyService:
 
     def evaluation(self, vs: Mapping[str, Any], ctx: EvalContext | None = None) -> Evaluation:
         """The members of a value set; cached for held value sets evaluated without version overrides."""
-        cacheable = ctx is None and self._holds(vs)
+        cacheable = ctx is None and self.holds(vs)
         if cacheable and id(vs) in self._evaluations:
             return self._evaluations[id(vs)]
         result = evaluate(self, vs, ctx or EvalContext(self, root=vs))
@@ -130,7 +132,17 @@ class TerminologyService:
             self._evaluations[id(vs)] = result
         return result
 
-    def _holds(self, vs: Mapping[str, Any]) -> bool:
+    def cached_expansion(self, key: tuple[int, str]) -> dict[str, Any] | None:
+        """A finished expansion of a held value set (treat as read-only), or None."""
+        return self._expansions.get(key)
+
+    def cache_expansion(self, key: tuple[int, str], expansion: dict[str, Any]) -> None:
+        if len(self._expansions) >= MAX_CACHED_EXPANSIONS:
+            self._expansions.clear()  # simple bound: expansions are cheap to redo
+        self._expansions[key] = expansion
+
+    def holds(self, vs: Mapping[str, Any]) -> bool:
+        """Whether the value set is one of this service's own (or its base's) resources, not an inline one."""
         url = vs.get("url")
         return isinstance(url, str) and any(r is vs for r in self.candidates("ValueSet", url))
 

@@ -22,13 +22,14 @@ from server.routes import (
 ROUTERS: list[APIRouter] = [
     health.router,
     downloads.router,
-    metadata.router,
-    versions.router,
-    valueset_expand.router,
+    # FHIR: the most frequent calls first (every router a request passes costs it time)
     valueset_validate_code.router,
+    valueset_expand.router,
     codesystem_validate_code.router,
     codesystem_lookup.router,
-    codesystem_subsumes.router,
     conceptmap_translate.router,
+    codesystem_subsumes.router,
+    versions.router,
+    metadata.router,
     read_search.router,  # last: /fhir/{type}/{id}
 ]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from server.deps import StateDep
-from server.fhir import instance, operation_params
+from server.fhir import app_state, instance, operation_params
 from server.negotiation import fhir_response
 
 router = APIRouter(prefix="/fhir/CodeSystem", tags=["terminology"])
@@ -14,8 +13,9 @@ router = APIRouter(prefix="/fhir/CodeSystem", tags=["terminology"])
 
 @router.get("/$validate-code", response_class=Response)
 @router.post("/$validate-code", response_class=Response)
-async def validate_code(request: Request, state: StateDep) -> Response:
+async def validate_code(request: Request) -> Response:
     """Is the code defined by the code system (url)?"""
+    state = app_state(request)
     params = await operation_params(request)
     language = request.headers.get("accept-language")
     return fhir_response(state.terminology.validate_code_system_code(params, accept_language=language), request)
@@ -23,8 +23,9 @@ async def validate_code(request: Request, state: StateDep) -> Response:
 
 @router.get("/{resource_id}/$validate-code", response_class=Response)
 @router.post("/{resource_id}/$validate-code", response_class=Response)
-async def validate_code_instance(resource_id: str, request: Request, state: StateDep) -> Response:
+async def validate_code_instance(resource_id: str, request: Request) -> Response:
     """Is the code defined by one of the package's code systems?"""
+    state = app_state(request)
     params = await operation_params(request)
     cs = instance(state, "CodeSystem", resource_id)
     language = request.headers.get("accept-language")
