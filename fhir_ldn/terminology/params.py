@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fhir_ldn.errors import RequestError
+from fhir_ldn.terminology.shape import check_codeable_concept, check_coding
 
 _PRIMITIVE_KEYS = (
     "valueString",
@@ -137,6 +138,10 @@ class OperationParams:
         value = items[0].get(key)
         if not isinstance(value, dict):
             raise RequestError(f"parameter '{name}' must be a {key[5:]}", expression=name)
+        if key == "valueCoding":
+            check_coding(value, name)
+        elif key == "valueCodeableConcept":
+            check_codeable_concept(value, name)
         return value
 
     def resources(self, name: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from fhir_ldn.terminology.expand import expand_value_set
 from fhir_ldn.terminology.lookup import lookup_code
 from fhir_ldn.terminology.model import CodeSystemIndex
 from fhir_ldn.terminology.params import OperationParams
+from fhir_ldn.terminology.shape import check_resource
 from fhir_ldn.terminology.subsumes import subsumes
 from fhir_ldn.terminology.translate import translate
 from fhir_ldn.terminology.validate import (
@@ -58,7 +59,9 @@ class TerminologyService:
     def _add(self, resource: Mapping[str, Any]) -> None:
         rtype = resource.get("resourceType")
         if rtype not in TYPES:
-            raise RequestError(f"a {rtype} cannot be used as a terminology resource (CodeSystem, ValueSet, ConceptMap)")
+            raise RequestError(
+                f"a {rtype} cannot be used as a terminology resource (CodeSystem, ValueSet or ConceptMap)"
+            )
         url = resource.get("url")
         if isinstance(url, str) and url:
             self._by_url[str(rtype)].setdefault(url, []).append(resource)
@@ -67,6 +70,8 @@ class TerminologyService:
     def with_resources(self, resources: Iterable[Mapping[str, Any]]) -> TerminologyService:
         """A service that also knows `resources` (used for one request), or this one if there are none."""
         extra = list(resources)
+        for i, resource in enumerate(extra):
+            check_resource(resource, f"tx-resource[{i}]")
         return TerminologyService(extra, base=self) if extra else self
 
     # --- resolution ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.compose import EvalContext, Evaluation, ImportMissingError
 from fhir_ldn.terminology.display import parse_languages, value_set_languages
 from fhir_ldn.terminology.params import OperationParams
+from fhir_ldn.terminology.shape import check_resource
 from fhir_ldn.terminology.supplements import resolve_supplements
 from fhir_ldn.terminology.validate import (
     CODE_PATHS,
@@ -62,6 +63,7 @@ def resolve_value_set(
         return instance
     given = params.resource("valueSet", "ValueSet")
     if given is not None:
+        check_resource(given, "valueSet")
         return given
     url = params.string("url")
     if url is None:
