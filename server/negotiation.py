@@ -100,6 +100,8 @@ def parse_body(content: bytes, fmt: Format) -> dict[str, Any]:
         data = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(f"malformed JSON: {exc}") from exc
+    except RecursionError:
+        raise RequestError("the JSON body is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise RequestError("the body is not a FHIR resource (no resourceType)")
     return data

@@ -77,26 +77,29 @@ RESOURCES = {"CodeSystem": CODE_SYSTEM, "ValueSet": VALUE_SET, "ConceptMap": CON
 CODEABLE_CONCEPT: Schema = {"coding": [CODING], "text": str}
 
 _NAMES = {str: "a string", bool: "a boolean", int: "an integer"}
+MAX_DEPTH = 200  # elements: 100 levels of nested concepts is far beyond any real code system
 
 
 def _fail(where: str, what: str) -> RequestError:
     return RequestError(f"{where} must be {what}", expression=where)
 
 
-def _check(value: Any, schema: Any, where: str) -> None:
+def _check(value: Any, schema: Any, where: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise RequestError(f"{where.split('[', 1)[0]} is nested more than {MAX_DEPTH // 2} levels deep")
     if isinstance(schema, dict):
         if not isinstance(value, Mapping):
             raise _fail(where, "an object")
         for name, inner in schema.items():
             if name in value and value[name] is not None:
-                _check(value[name], inner, f"{where}.{name}")
+                _check(value[name], inner, f"{where}.{name}", depth + 1)
             elif name in value:
                 raise _fail(f"{where}.{name}", "present with a value, or absent")
     elif isinstance(schema, list):
         if not isinstance(value, list):
             raise _fail(where, "a list")
         for i, item in enumerate(value):
-            _check(item, schema[0], f"{where}[{i}]")
+            _check(item, schema[0], f"{where}[{i}]", depth + 1)
     elif schema is bool:
         if not isinstance(value, bool):
             raise _fail(where, "a boolean")

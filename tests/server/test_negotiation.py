@@ -130,3 +130,10 @@ def test_a_result_that_is_not_valid_r5_cannot_become_xml_and_says_so(client: Tes
     response = client.post("/fhir/echo?_format=xml", json=not_r5, headers={"Content-Type": "application/fhir+json"})
     assert response.status_code == 422
     assert b"cannot be written as FHIR XML" in response.content
+
+
+def test_json_nested_too_deeply_is_a_bad_request(client: TestClient) -> None:
+    body = b'{"resourceType":"Patient","extension":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/fhir/echo", content=body, headers={"Content-Type": "application/fhir+json"})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["issue"][0]["details"]["text"]

@@ -57,3 +57,14 @@ def test_codings_and_the_overlay_are_checked() -> None:
         check_resource({"resourceType": "Patient"}, "tx-resource[0]")
     with pytest.raises(RequestError, match=r"CodeSystem\.concept must be a list"):
         TerminologyService().with_resources([{**SHAPES_CS, "concept": {}}])
+
+
+def test_absurdly_deep_nesting_is_refused_before_anything_recurses_on_it() -> None:
+    deep: dict[str, Any] = {**SHAPES_CS, "concept": []}
+    level = deep
+    for i in range(150):
+        child: dict[str, Any] = {"code": f"c{i}", "concept": []}
+        level["concept"].append(child)
+        level = child
+    with pytest.raises(RequestError, match="nested more than 100 levels deep"):
+        check_resource(deep, "tx-resource")
