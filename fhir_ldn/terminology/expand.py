@@ -18,6 +18,7 @@ from fhir_ldn.constants import (
     EXT_VS_CONCEPT_ORDER,
     EXT_VS_DEPRECATED,
     EXT_VS_LABEL,
+    EXT_VS_UNCLOSED,
 )
 from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.compose import Member
@@ -290,6 +291,8 @@ def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[st
         "used-supplement": [s.canonical for s in supplements],
     }
     expansion: dict[str, Any] = {"total": len(members)}
+    if evaluation.open_systems:  # whole-system includes of fragments: codes beyond the fragment may belong
+        expansion["extension"] = [{"url": EXT_VS_UNCLOSED, "valueBoolean": True}]
     if paging:
         expansion["offset"] = start
     expansion["parameter"] = _parameters(params, options, used)

@@ -98,7 +98,9 @@ def _checker(
     )
 
 
-def _check(checker: Checker, params: OperationParams, default_system: str | None = None) -> ValidationResult:
+def _check(
+    checker: Checker, params: OperationParams, default_system: str | None = None, default_version: str | None = None
+) -> ValidationResult:
     """Check whichever of code (+system), coding or codeableConcept the request gives (exactly one)."""
     given = [n for n in ("code", "coding", "codeableConcept") if params.has(n)]
     if len(given) != 1:
@@ -122,7 +124,7 @@ def _check(checker: Checker, params: OperationParams, default_system: str | None
         )
     code = params.string("code") or ""
     system = params.string("system") or default_system
-    version = params.string("systemVersion") or params.string("version")
+    version = params.string("systemVersion") or params.string("version") or default_version
     return from_coding(check_coding(checker, system, code, version, params.string("display"), CODE_PATHS))
 
 
@@ -179,4 +181,6 @@ def validate_code_system_code(
         raise RequestError("give the code system: url (or a coding with a system)", expression="url")
     checker = _checker(service, params, None, "", _languages(params, None, accept_language))
     checker.supplements = resolve_supplements(service, None, params)
-    return to_parameters(_check(checker, params, default_system=url), echo_location=True)
+    system, _, version = (url or "").partition("|")  # url may be a canonical url|version
+    result = _check(checker, params, default_system=system or None, default_version=version or None)
+    return to_parameters(result, echo_location=True)

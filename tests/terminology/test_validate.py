@@ -199,3 +199,11 @@ def test_a_missing_import_makes_the_answer_false_not_an_error(service: Terminolo
     )
     assert result["result"] is False
     assert result["message"] == f"A definition for the value Set '{VS}gone' could not be found"
+
+
+def test_code_system_url_may_carry_the_version(service: TerminologyService) -> None:
+    older = out(service.validate_code_system_code(params(url=f"{VERSIONED}|1.0.0", code="b")))
+    assert older["result"] is False
+    assert older["version"] == "1.0.0"
+    newer = out(service.validate_code_system_code(params(url=f"{VERSIONED}|2.0.0", code="b")))
+    assert newer["result"] is True
