@@ -19,9 +19,7 @@ from fhir_ldn.terminology.validate import (
     Checker,
     ValidationResult,
     check_codeable_concept,
-    check_coding,
-    coding_paths,
-    from_coding,
+    check_coding_element,
 )
 from fhir_ldn.terminology.validate_request import validate_code_system_code, validate_value_set_code, value_set_label
 
@@ -244,7 +242,8 @@ class TerminologyService:
     ) -> ValidationResult:
         """Check a Coding or CodeableConcept against a value set, as $validate-code does (for the validator).
 
-        KeyError if the value set is unknown; TerminologyError if it cannot be evaluated.
+        KeyError if the value set is unknown; TerminologyError if it cannot be evaluated; RequestError for a
+        Coding without a code.
         """
         vs = self.find_value_set(url)
         if vs is None:
@@ -252,15 +251,4 @@ class TerminologyService:
         checker = Checker(self, self.evaluation(vs), value_set_label(vs), languages=list(languages or []))
         if codeable_concept is not None:
             return check_codeable_concept(checker, codeable_concept)
-        coding = coding or {}
-        code = str(coding.get("code") or "")
-        return from_coding(
-            check_coding(
-                checker,
-                coding.get("system"),
-                code,
-                coding.get("version"),
-                coding.get("display"),
-                coding_paths("Coding"),
-            )
-        )
+        return check_coding_element(checker, coding or {})

@@ -18,7 +18,7 @@ from fhir_ldn.terminology.validate import (
     ValidationResult,
     check_codeable_concept,
     check_coding,
-    coding_paths,
+    check_coding_element,
     from_coding,
     to_parameters,
 )
@@ -108,20 +108,7 @@ def _check(
     if given[0] == "codeableConcept":
         return check_codeable_concept(checker, params.complex("codeableConcept", "valueCodeableConcept") or {})
     if given[0] == "coding":
-        coding = params.complex("coding", "valueCoding") or {}
-        code = coding.get("code")
-        if not isinstance(code, str) or not code:
-            raise RequestError("the coding has no code", expression="coding.code")
-        return from_coding(
-            check_coding(
-                checker,
-                coding.get("system"),
-                code,
-                coding.get("version"),
-                coding.get("display"),
-                coding_paths("Coding"),
-            )
-        )
+        return check_coding_element(checker, params.complex("coding", "valueCoding") or {})
     code = params.string("code") or ""
     system = params.string("system") or default_system
     version = params.string("systemVersion") or params.string("version") or default_version
@@ -157,12 +144,11 @@ def validate_value_set_code(
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
     supplements = resolve_supplements(service, vs, params)
-    label = value_set_label(vs)
     try:
         evaluation = service.evaluation(vs, eval_context(service, params, vs))
     except ImportMissingError as exc:
         return to_parameters(_import_failure(params, exc), echo_location=bool(vs.get("url")))
-    checker = _checker(service, params, evaluation, label, _languages(params, vs, accept_language))
+    checker = _checker(service, params, evaluation, value_set_label(vs), _languages(params, vs, accept_language))
     checker.supplements = supplements
     return to_parameters(_check(checker, params), echo_location=bool(vs.get("url")))
 
