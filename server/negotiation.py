@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from fhir_ldn.errors import BusinessRuleError, RequestError, UnsupportedMediaTypeError
+from fhir_ldn.formats.decimal_json import dumps as dumps_keeping_decimals
+from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource, resource_to_xml
 
@@ -64,7 +66,7 @@ def render(
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BusinessRuleError(f"the result cannot be written as FHIR XML ({first}); ask for JSON") from exc
         return Response(xml, status_code=status, media_type=FHIR_XML, headers=headers)
-    body = dump_bytes(resource) if pretty else json.dumps(resource, ensure_ascii=False, separators=(",", ":")).encode()
+    body = dump_bytes(resource) if pretty else dumps_keeping_decimals(resource, indent=None).encode("utf-8")
     return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
@@ -97,7 +99,7 @@ def parse_body(content: bytes, fmt: Format) -> dict[str, Any]:
         except XmlFormatError as exc:
             raise RequestError(str(exc)) from exc
     try:
-        data = json.loads(content)
+        data = loads_keeping_decimals(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(f"malformed JSON: {exc}") from exc
     except RecursionError:

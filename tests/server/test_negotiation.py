@@ -126,7 +126,7 @@ def test_json_is_compact_unless_pretty_is_asked_for(client: TestClient) -> None:
 
 
 def test_a_result_that_is_not_valid_r5_cannot_become_xml_and_says_so(client: TestClient) -> None:
-    not_r5 = {"resourceType": "Patient", "id": "p1", "gender": 42}
+    not_r5 = {"resourceType": "Patient", "id": "p1", "colour": "red"}
     response = client.post("/fhir/echo?_format=xml", json=not_r5, headers={"Content-Type": "application/fhir+json"})
     assert response.status_code == 422
     assert b"cannot be written as FHIR XML" in response.content
