@@ -24,6 +24,7 @@ from fhir_ldn.constants import LOCAL_CONCEPTS_ID, OVERRIDE_REASONS_LABEL, PLAN_D
 from fhir_ldn.errors import PackageError
 from fhir_ldn.fhirpath import FhirPathSyntaxError, check_syntax
 from fhir_ldn.package.index import Package
+from fhir_ldn.terminology import TerminologyService
 
 SUPPORTED_HOOKS = frozenset({"order-select", "order-sign"})
 DECISION_CACHE_SIZE = 4096
@@ -233,9 +234,12 @@ def is_eca_rule(resource: Mapping[str, Any]) -> bool:
     return any(c.get("system") == PLAN_DEFINITION_TYPE and c.get("code") == "eca-rule" for c in codings)
 
 
-def load_rules(package: Package) -> list[CdsRule]:
-    """A CdsRule for every ECA-rule PlanDefinition of the package triggered by a supported hook."""
-    value_sets = ValueSetIndex(package)
+def load_rules(package: Package, terminology: TerminologyService | None = None) -> list[CdsRule]:
+    """A CdsRule for every ECA-rule PlanDefinition of the package triggered by a supported hook.
+
+    `terminology` answers value-set membership (the app shares its own); by default one is built from the package.
+    """
+    value_sets = ValueSetIndex(package, terminology)
     rules = []
     for plan in package.of_type("PlanDefinition"):
         if is_eca_rule(plan) and any(_hooks(a) & SUPPORTED_HOOKS for a in plan.get("action") or ()):

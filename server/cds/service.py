@@ -14,6 +14,7 @@ from fhir_ldn.cds.engine import CdsRule, load_rules
 from fhir_ldn.config import Settings
 from fhir_ldn.errors import NotFoundError
 from fhir_ldn.package.index import Package
+from fhir_ldn.terminology import TerminologyService
 from server.cds.auth import ClientAuthenticator, load_trusted_issuers
 from server.cds.store import CdsStore
 
@@ -35,8 +36,8 @@ class CdsService:
         return json.dumps(self.discovery, separators=(",", ":")).encode("utf-8")
 
     @classmethod
-    def build(cls, settings: Settings, package: Package) -> CdsService:
-        rules = {rule.id: rule for rule in load_rules(package)}
+    def build(cls, settings: Settings, package: Package, terminology: TerminologyService | None = None) -> CdsService:
+        rules = {rule.id: rule for rule in load_rules(package, terminology)}
         store = CdsStore(settings.sqlalchemy_url)
         authenticator = None
         if settings.cds_trusted_issuers is not None:
@@ -100,7 +101,8 @@ def document_card_endpoint(app: FastAPI) -> None:
 
 def install(app: FastAPI, settings: Settings, package: Package) -> None:
     """Build the CDS service into the app's state and allow browser clients (CORS, preflight included)."""
-    app.state.fhir_ldn.extras[STATE_KEY] = CdsService.build(settings, package)
+    state = app.state.fhir_ldn
+    state.extras[STATE_KEY] = CdsService.build(settings, package, state.terminology)
     document_card_endpoint(app)
     app.add_middleware(
         CORSMiddleware,
