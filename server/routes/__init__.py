@@ -22,10 +22,10 @@ from server.routes import (
 )
 
 ROUTERS: list[APIRouter] = [
+    cds_services.router,  # first: the CDS card call has a ~500 ms budget end to end, and routing costs time
+    cds_feedback.router,
     health.router,
     downloads.router,
-    cds_services.router,  # the CDS card call has a ~500 ms budget end to end
-    cds_feedback.router,
     # FHIR: the most frequent calls first (every router a request passes costs it time)
     valueset_validate_code.router,
     valueset_expand.router,
