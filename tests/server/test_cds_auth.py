@@ -20,7 +20,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from fhir_ldn.config import Settings
 from server.app import create_app
-from tests.server.cds_support import SERVICE, MockFhirServer, hook_request, ldn, ssri
+from tests.server.cds_support import SERVICE, MockFhirServer, hook_request, ldn, ssri, validate
 
 ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"
@@ -113,6 +113,7 @@ def test_valid_tokens_are_accepted(client: TestClient, make: Any) -> None:
     response = call(client, f"Bearer {make()}")
     assert response.status_code == 200, response.text
     assert response.json()["cards"]
+    validate("response", response.json())
 
 
 REJECTED: dict[str, Callable[[], str | None]] = {

@@ -63,7 +63,10 @@ def test_absent_key_without_fhir_server_is_412(client: TestClient) -> None:
     assert_412(post(client, hook_request("order-select", [ssri()], prefetch={})))
 
 
-def test_absent_key_is_fetched_with_the_bearer_token(client: TestClient, fhir: MockFhirServer) -> None:
+def test_absent_key_is_fetched_with_the_bearer_token(
+    client: TestClient, fhir: MockFhirServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
     page2 = f"{fhir.base}/MedicationRequest?page=2"
     fhir.routes[MR_QUERY] = (200, bundle(ssri("other-ssri"), link_next=page2))
     fhir.routes["/fhir/MedicationRequest?page=2"] = (200, bundle(ldn()))
@@ -75,6 +78,7 @@ def test_absent_key_is_fetched_with_the_bearer_token(client: TestClient, fhir: M
     assert paths[:2] == [MR_QUERY, "/fhir/MedicationRequest?page=2"]
     assert MS_QUERY in paths
     assert all(headers.get("Authorization") == f"Bearer {TOKEN}" for _, headers in fhir.requests)
+    assert TOKEN not in caplog.text  # not even in debug logs (httpx logs requests at DEBUG)
 
 
 def test_fhir_server_without_authorization_is_used_without_a_token(client: TestClient, fhir: MockFhirServer) -> None:

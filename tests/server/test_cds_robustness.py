@@ -11,7 +11,15 @@ from fastapi.testclient import TestClient
 
 from fhir_ldn.config import Settings
 from server.app import create_app
-from tests.server.cds_support import SERVICE, capsule_medication_r4, hook_request, ldn, med_request, ssri
+from tests.server.cds_support import (
+    SERVICE,
+    capsule_medication_r4,
+    hook_request,
+    ldn,
+    med_request,
+    ssri,
+    validate,
+)
 
 JUNK: list[Any] = [None, "x", 7, True, [], {}, [{"a": 1}], {"a": [1]}]
 
@@ -88,6 +96,8 @@ def test_wrong_types_anywhere_in_a_card_request_never_give_500(client: TestClien
         for junk in JUNK:
             response = client.post(f"/cds-services/{SERVICE}", json=replaced(body, path, junk))
             assert response.status_code in (200, 400, 412), (path, junk, response.text)
+            if response.status_code == 200:
+                validate("response", response.json())
             statuses.add(response.status_code)
     assert {200, 400} <= statuses  # both paths were exercised (412: prefetch replaced by something without data)
 
