@@ -6,7 +6,9 @@ parse trees are read once to find which fact fields they access (`MemberInvocati
 only ever used as `code.memberOf('<literal url>')`. Fields no condition reads (e.g. `reference`) are left out
 of the key; a `code` read only through `memberOf` is reduced to the set of those value sets it belongs to. If a
 condition could see more than that (`$this`, `children()`, `descendants()`, `repeat()`, `trace()`, indexes...),
-the key is the full facts, so the cache is always exact, merely less often hit.
+the key is the full facts, so the cache is always exact, merely less often hit. Whole-fact comparisons (`|`,
+`distinct()`, `=` between facts) cannot see the left-out fields either: every fact has a unique `reference`
+(`fhir_ldn.cds.medications.medication_facts`), so two different facts are never equal whatever else they hold.
 """
 
 from __future__ import annotations

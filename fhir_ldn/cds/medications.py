@@ -223,12 +223,13 @@ def medication_fact(
 class Entry:
     """A resource from a Bundle (or a bare resource) with its fullUrl, and the reference that names it."""
 
-    __slots__ = ("full_url", "reference", "resource")
+    __slots__ = ("full_url", "identified", "reference", "resource")
 
     def __init__(self, resource: Resource, full_url: str | None = None):
         self.resource = resource
         self.full_url = full_url
         rtype, rid = resource.get("resourceType"), resource.get("id")
+        self.identified = bool(isinstance(rid, str) and rid) or bool(full_url)  # nameable: may be a duplicate
         self.reference: str = f"{rtype}/{rid}" if isinstance(rid, str) and rid else (full_url or str(rtype))
 
     def __repr__(self) -> str:
@@ -246,7 +247,9 @@ def medication_facts(
     """`%medications`: drafts are `new` when selected (order-select) or always (`selections` None: order-sign).
 
     Unselected drafts and the patient's current medications are `existing`. A resource present both as a new
-    draft and among the current medications counts once, as new.
+    draft and among the current medications counts once, as new. Every fact's `reference` is unique in the
+    list (a resource with neither id nor fullUrl gets `Type#n`), so no two facts are ever equal: the decision
+    cache relies on it.
     """
     facts: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -256,12 +259,13 @@ def medication_facts(
         ordered.append((entry, "new" if is_new else "existing"))
     ordered.sort(key=lambda pair: pair[1] != "new")
     ordered += [(entry, "existing") for entry in existing]
-    for entry, origin in ordered:
+    for n, (entry, origin) in enumerate(ordered):
         rtype = entry.resource.get("resourceType")
         if type(rtype) is not str or rtype not in MEDICATION_TYPES or entry.reference in seen:
             continue
-        seen.add(entry.reference)
-        fact = medication_fact(entry.resource, origin, pool, product_strengths, entry.reference, visible)
+        reference = entry.reference if entry.identified else f"{rtype}#{n}"
+        seen.add(reference)
+        fact = medication_fact(entry.resource, origin, pool, product_strengths, reference, visible)
         if fact is not None:
             facts.append(fact)
     return facts

@@ -92,3 +92,12 @@ def test_absolute_references_resolve_by_type_and_id() -> None:
 def test_unresolved_references_are_listed_once() -> None:
     orders = [Entry(order(str(i), medicationReference={"reference": "Medication/m"})) for i in range(3)]
     assert unresolved_medication_references(orders, ResourcePool()) == ["Medication/m"]
+
+
+def test_resources_without_id_all_count_and_stay_distinct() -> None:
+    anonymous = [
+        {"resourceType": "MedicationRequest", "status": "active", "medicationCodeableConcept": concept(c)} for c in "12"
+    ]
+    out = facts(anonymous, [dict(anonymous[0])])
+    assert [f["code"]["coding"][0]["code"] for f in out] == ["1", "2", "1"]
+    assert len({f["reference"] for f in out}) == 3
