@@ -5,12 +5,12 @@ HL7 `cdshooks-indicator` ConceptMap, `source` = the PlanDefinition's documentati
 action.code), `links` = the action's citations as https://doi.org links, `overrideReasons` = the expansion of
 the value set the PlanDefinition names as `override-reasons`. Suggestion = child action: `label` = title,
 `isRecommended` = precheckBehavior `yes`, one `create` action per ActivityDefinition. Everything that does not
-depend on the request is built once; `render_card` only adds fresh uuids and the applied resources.
+depend on the request is built once (and serialised once); `card_json` only adds fresh uuids and the applied
+resources.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -243,9 +243,3 @@ def card_json(template: CardTemplate, context: ApplyContext) -> str:
         parts.append(f',"suggestions":[{",".join(items)}],"selectionBehavior":"{template.selection_behavior}"')
     parts.append("}")
     return "".join(parts)
-
-
-def render_card(template: CardTemplate, context: ApplyContext) -> Json:
-    """One card as a JSON object (see `card_json`)."""
-    card: Json = json.loads(card_json(template, context))
-    return card

@@ -29,11 +29,6 @@ def as_list(value: Any) -> list[Any]:
     return value if type(value) is list else []
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    """`value` if it is a JSON object, else an empty dict."""
-    return value if type(value) is dict else {}
-
-
 class ResourcePool:
     """Resources of the hook request (draft orders, prefetch, fetched), findable by `Type/id` and by fullUrl.
 
