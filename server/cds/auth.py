@@ -6,7 +6,7 @@ Enabled by a trusted-issuers file (FHIR_LDN_CDS_TRUSTED_ISSUERS)::
                  {"iss": "https://ehr.example.org", "jwks_url": "https://ehr.example.org/.well-known/jwks.json"}]}
 
 A token is accepted only if: its `alg` is ES384 or RS384 (never `none`, never a symmetric algorithm); it has a
-`kid`; its `iss` is allowlisted and the `kid` is in that issuer's JWK Set (a `jku` header must equal the
+`kid` (and a `typ`, if any, of JWT); its `iss` is allowlisted and the `kid` is in that issuer's JWK Set (a `jku` header must equal the
 configured JWKS URL; no other URL is ever fetched); the signature verifies; `aud` is this endpoint's URL; `exp`,
 `iat` and `jti` are present, `exp` is in the future and at most an hour after `iat`; and the `jti` was not seen
 before (the replay cache lives in the database, shared by every worker). Every failure is the same 401 without
@@ -123,7 +123,8 @@ class ClientAuthenticator:
         token = token.strip()
         header = jwt.get_unverified_header(token)
         kid = header.get("kid")
-        if header.get("alg") not in ALGORITHMS or not isinstance(kid, str):
+        typ = header.get("typ", "JWT")
+        if header.get("alg") not in ALGORITHMS or not isinstance(kid, str) or str(typ).upper() != "JWT":
             raise UnauthorizedError("authentication failed")
         unverified = jwt.decode(token, options={"verify_signature": False})
         issuer = self.issuers.get(str(unverified.get("iss")))

@@ -137,6 +137,7 @@ REJECTED: dict[str, Callable[[], str | None]] = {
     "missing aud": lambda: token(aud=None),
     "tampered payload": _tampered,
     "jku not configured": lambda: token(headers={"jku": "https://evil.example.org/jwks.json"}),
+    "typ not JWT": lambda: token(headers={"typ": "at+jwt"}),
 }
 
 
