@@ -9,8 +9,8 @@ A token is accepted only if: its `alg` is ES384 or RS384 (never `none`, never a 
 `kid` (and a `typ`, if any, of JWT); its `iss` is allowlisted and the `kid` is in that issuer's JWK Set (a `jku`
 header must equal the configured JWKS URL; no other URL is ever fetched); the signature verifies; `aud` is this
 endpoint's URL; `exp`, `iat` and `jti` are present, `exp` is in the future and at most an hour after `iat`; and the
-`jti` was not seen before (the replay cache lives in the database, shared by every worker). Every failure is the same 401 without
-details. Tokens are never logged.
+`jti` was not seen before (the replay cache lives in the database, shared by every worker). Every failure is the
+same 401 without details. Tokens are never logged.
 """
 
 from __future__ import annotations
