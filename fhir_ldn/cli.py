@@ -74,7 +74,20 @@ def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
     import uvicorn
 
-    uvicorn.run("server.app:create_served_app", factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    from server.logs import logging_config
+
+    if args.workers < 1:
+        exit_with(ExitCode.USAGE, "--workers must be at least 1")
+    uvicorn.run(
+        "server.app:create_served_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,  # separate processes: state they share lives in the database
+        log_level=args.log_level,
+        log_config=logging_config(args.log_level),  # JSON lines; our request log replaces uvicorn's access log
+        access_log=False,
+    )
     return ExitCode.OK
 
 
@@ -94,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.set_defaults(run=_serve)
     return p
 

@@ -25,6 +25,16 @@ def _default_knowledge_dir(name: str) -> Path:
     return _PACKAGE_DIR.parent / name
 
 
+def _split_list(value: str) -> tuple[str, ...]:
+    """A comma-separated environment value as a tuple of its non-empty, stripped items."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _flag(value: str) -> bool:
+    """An environment flag: 1, true, yes or on (any case) is true."""
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable; read from FHIR_LDN_* environment variables by `from_env`."""
@@ -46,6 +56,14 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     fhir_fetch_timeout: float = 3.0  # seconds per call to a client's FHIR server
     fhir_fetch_max_pages: int = 10  # `next` links followed per prefetch query
+    # Security and operations (see README "Security and operations")
+    max_body_bytes: int = 2 * 1024 * 1024  # larger request bodies: 413
+    max_json_depth: int = 100  # deeper JSON request bodies: 400
+    request_timeout: float = 30.0  # seconds for a whole request (body read: 408, processing: 503)
+    fhir_fetch_deadline: float = 5.0  # seconds for all calls to a client's FHIR server during one hook call
+    fhir_fetch_max_bytes: int = 10 * 1024 * 1024  # bytes read (decoded) from a client's FHIR server per hook call
+    fhir_server_allowlist: tuple[str, ...] = ()  # URL prefixes of FHIR servers the service may fetch from; "*": any
+    fhir_fetch_without_authorization: bool = False  # fetch from an allowlisted server without fhirAuthorization
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -69,4 +87,11 @@ class Settings:
             cors_origins=tuple(o.strip() for o in env.get("FHIR_LDN_CORS_ORIGINS", "*").split(",") if o.strip()),
             fhir_fetch_timeout=float(env.get("FHIR_LDN_FHIR_FETCH_TIMEOUT", defaults.fhir_fetch_timeout)),
             fhir_fetch_max_pages=int(env.get("FHIR_LDN_FHIR_FETCH_MAX_PAGES", defaults.fhir_fetch_max_pages)),
+            max_body_bytes=int(env.get("FHIR_LDN_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            max_json_depth=int(env.get("FHIR_LDN_MAX_JSON_DEPTH", defaults.max_json_depth)),
+            request_timeout=float(env.get("FHIR_LDN_REQUEST_TIMEOUT", defaults.request_timeout)),
+            fhir_fetch_deadline=float(env.get("FHIR_LDN_FHIR_FETCH_DEADLINE", defaults.fhir_fetch_deadline)),
+            fhir_fetch_max_bytes=int(env.get("FHIR_LDN_FHIR_FETCH_MAX_BYTES", defaults.fhir_fetch_max_bytes)),
+            fhir_server_allowlist=_split_list(env.get("FHIR_LDN_FHIR_SERVER_ALLOWLIST", "")),
+            fhir_fetch_without_authorization=_flag(env.get("FHIR_LDN_FHIR_FETCH_WITHOUT_AUTHORIZATION", "")),
         )

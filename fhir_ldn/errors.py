@@ -13,12 +13,15 @@ response::
     │   ├── NotFoundError             (404, not-found)   unknown resource, operation or service
     │   ├── UnauthorizedError         (401, login)       a CDS client's JWT is missing or invalid (no details)
     │   ├── UnsupportedMediaTypeError (415, not-supported)
+    │   ├── PayloadTooLargeError      (413, too-long)    the request body is larger than the configured limit
+    │   ├── RequestTimeoutError       (408, timeout)     the client did not send its request body in time
     │   ├── PreconditionFailedError   (412, incomplete)  the CDS service cannot obtain the FHIR data it needs
     │   ├── BusinessRuleError         (422, business-rule)
     │   │   └── ApplyError            (422, business-rule) a definition cannot be applied (kind, dynamicValue)
     │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
     │                                 unknown value set/code system/supplement, broken compose, bad filter
-    └── UpstreamError                 (502, transient)   a server we called failed
+    ├── UpstreamError                 (502, transient)   a server we called failed
+    └── ProcessingTimeoutError        (503, timeout)     the request could not be answered within its deadline
 
 Exit codes of the `fhir-ldn` command are named in `ExitCode` and never reused.
 """
@@ -124,6 +127,20 @@ class UnsupportedMediaTypeError(RequestError):
     http_status = 415
 
 
+class PayloadTooLargeError(RequestError):
+    """The request body exceeds the configured maximum size."""
+
+    issue_code = "too-long"
+    http_status = 413
+
+
+class RequestTimeoutError(RequestError):
+    """The client did not send its whole request within the request deadline."""
+
+    issue_code = "timeout"
+    http_status = 408
+
+
 class UnauthorizedError(RequestError):
     """The client did not authenticate (its message never says why: 401 without details)."""
 
@@ -193,3 +210,10 @@ class TerminologyError(RequestError):
                 echo_location=self.echo_location,
             )
         ]
+
+
+class ProcessingTimeoutError(FhirLdnError):
+    """The service could not answer within the request deadline (the client may retry later)."""
+
+    issue_code = "timeout"
+    http_status = 503

@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from fhir_ldn import __version__
 from fhir_ldn.config import Settings
 from fhir_ldn.package.loader import load_package
-from server import errors
+from server import errors, limits, openapi
 from server.cds import service as cds_service
+from server.request_log import RequestLog
 from server.routes import ROUTERS
 from server.state import AppState
 
@@ -25,9 +26,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.fhir_ldn = AppState(settings=settings, package=load_package(settings))
     errors.install(app)
+    limits.install(app, settings)  # inside CORS, so that its refusals carry CORS headers
     cds_service.install(app, settings, app.state.fhir_ldn.package)
+    app.add_middleware(RequestLog)  # outermost: logs every answer
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app)
     return app
 
 

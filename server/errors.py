@@ -9,12 +9,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from fhir_ldn.errors import FhirLdnError
+from fhir_ldn.errors import BusinessRuleError, FhirLdnError
+from fhir_ldn.formats.xml_write import representable
 from fhir_ldn.outcome import error_outcome, outcome_for_error
 from server.negotiation import render, response_format
 
 log = logging.getLogger("fhir_ldn.server")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 _HTTP_ISSUE = {
     400: "invalid",
@@ -23,26 +26,48 @@ _HTTP_ISSUE = {
     404: "not-found",
     405: "not-supported",
     406: "not-supported",
+    408: "timeout",
     413: "too-long",
     415: "not-supported",
     422: "business-rule",
     429: "throttled",
+    503: "transient",
 }
 
 
-def _outcome_response(request: Request, status: int, body: dict[str, Any]) -> Response:
+def _outcome_response(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
     """The OperationOutcome in the format the client asked for (JSON if the format request itself is bad)."""
     try:
         fmt = response_format(request)
     except FhirLdnError:
         fmt = "json"
-    return render(body, fmt, status)
+    try:
+        return render(body, fmt, status, headers)
+    except BusinessRuleError:  # a message quotes input XML cannot carry (e.g. a control character): replace it
+        return render(_representable(body), fmt, status, headers)
+
+
+def _representable(node: Any) -> Any:
+    if isinstance(node, str):
+        return representable(node)
+    if isinstance(node, dict):
+        return {key: _representable(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_representable(value) for value in node]
+    return node
+
+
+def error_response(request: Request, exc: FhirLdnError) -> Response:
+    """The OperationOutcome response for a typed error (also for middleware, which runs outside the handlers)."""
+    return _outcome_response(request, exc.http_status, outcome_for_error(exc))
 
 
 async def handle_fhir_ldn_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, FhirLdnError):  # pragma: no cover - registered for FhirLdnError only
         return await handle_unexpected(request, exc)
-    return _outcome_response(request, exc.http_status, outcome_for_error(exc))
+    return error_response(request, exc)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
@@ -54,11 +79,25 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     return _outcome_response(request, 400, error_outcome("invalid", text))
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route answers at this path (Starlette names only the first route's in its 405)."""
+    routes = getattr(getattr(request.scope.get("app"), "router", None), "routes", ())
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed)
+
+
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, StarletteHTTPException):  # pragma: no cover
         return await handle_unexpected(request, exc)
     code = _HTTP_ISSUE.get(exc.status_code, "processing")
-    return _outcome_response(request, exc.status_code, error_outcome(code, str(exc.detail)))
+    headers = dict(exc.headers or {})  # e.g. `Allow` on a 405, which HTTP requires
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return _outcome_response(request, exc.status_code, error_outcome(code, str(exc.detail)), headers)
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

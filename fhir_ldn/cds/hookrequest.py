@@ -60,6 +60,16 @@ def _optional(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], w
     return obj[key]
 
 
+def _http_url(text: str) -> bool:
+    """Whether the text is an absolute http(s) URL with a host (and a valid port, if any)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:  # e.g. "http://[" (an unclosed IPv6 literal)
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def parse_json_object(content: bytes) -> dict[str, Any]:
     """The body as a JSON object (RequestError for empty, malformed or non-object bodies)."""
     if not content.strip():
@@ -100,7 +110,7 @@ def parse_hook_request(body: Mapping[str, Any], hooks: frozenset[str]) -> HookRe
         raise RequestError("'hookInstance' is empty", expression="hookInstance")
     _check_context(hook, context)
     fhir_server = _optional(body, "fhirServer", str, "")
-    if fhir_server is not None and urlsplit(fhir_server).scheme not in ("http", "https"):
+    if fhir_server is not None and not _http_url(fhir_server):
         raise RequestError("'fhirServer' must be an http(s) URL", expression="fhirServer")
     auth = _optional(body, "fhirAuthorization", dict, "")
     token = None

@@ -39,6 +39,11 @@ def _attribute(value: Any, path: str) -> str:
     return _ESCAPABLE.sub(lambda m: _ESCAPES[m.group()], text)
 
 
+def representable(text: str) -> str:
+    """The text with every character XML 1.0 cannot carry replaced by U+FFFD (for our own messages quoting input)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def checked_div(div: Any, path: str) -> str:
     """The narrative div as XML text: verbatim if it is a bare namespaced <div>, else lxml's serialisation of it."""
     if not isinstance(div, str):

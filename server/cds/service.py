@@ -16,6 +16,7 @@ from fhir_ldn.errors import NotFoundError
 from fhir_ldn.package.index import Package
 from fhir_ldn.terminology import TerminologyService
 from server.cds.auth import ClientAuthenticator, load_trusted_issuers
+from server.cds.fhir_client import FetchPolicy
 from server.cds.store import CdsStore
 
 STATE_KEY = "cds"
@@ -30,6 +31,7 @@ class CdsService:
     discovery: dict[str, Any]
     store: CdsStore
     authenticator: ClientAuthenticator | None
+    fetch_policy: FetchPolicy
 
     @property
     def discovery_json(self) -> bytes:
@@ -43,7 +45,8 @@ class CdsService:
         if settings.cds_trusted_issuers is not None:
             issuers = load_trusted_issuers(settings.cds_trusted_issuers)
             authenticator = ClientAuthenticator(issuers, store, settings.fhir_fetch_timeout)
-        return cls(settings, rules, discovery_document(list(rules.values())), store, authenticator)
+        discovery = discovery_document(list(rules.values()))
+        return cls(settings, rules, discovery, store, authenticator, FetchPolicy.from_settings(settings))
 
     def rule(self, service_id: str) -> CdsRule:
         rule = self.rules.get(service_id)
@@ -62,48 +65,10 @@ class CdsService:
             await self.authenticator.verify(request.headers.get("authorization"), self.endpoint_url(request))
 
 
-_CARD_ENDPOINT_DOC: dict[str, Any] = {
-    "tags": ["cds-hooks"],
-    "summary": "Call a CDS service",
-    "description": "CDS Hooks 2.0 service call (order-select, order-sign): cards evaluated from the package's "
-    'ECA PlanDefinition; `{"cards": []}` when none applies. Errors are OperationOutcomes: 400 bad request, '
-    "401 untrusted client, 404 unknown service, 412 FHIR data neither prefetched nor obtainable.",
-    "operationId": "call_service",
-    "parameters": [{"name": "service_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-    "responses": {
-        "200": {"description": "Cards", "content": {"application/json": {"schema": {"type": "object"}}}},
-        **{
-            code: {"description": text, "content": {"application/fhir+json": {"schema": {"type": "object"}}}}
-            for code, text in (
-                ("400", "Bad request"),
-                ("401", "Unauthorized"),
-                ("404", "Unknown service"),
-                ("412", "Precondition failed"),
-            )
-        },
-    },
-}
-
-
-def document_card_endpoint(app: FastAPI) -> None:
-    """Add `POST /cds-services/{service_id}` (a plain Starlette route, for speed) to the OpenAPI document."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            schema["paths"].setdefault("/cds-services/{service_id}", {})["post"] = _CARD_ENDPOINT_DOC
-        return app.openapi_schema or {}
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def install(app: FastAPI, settings: Settings, package: Package) -> None:
     """Build the CDS service into the app's state and allow browser clients (CORS, preflight included)."""
     state = app.state.fhir_ldn
     state.extras[STATE_KEY] = CdsService.build(settings, package, state.terminology)
-    document_card_endpoint(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from fhir_ldn.cds.feedback import FeedbackItem
 
@@ -63,9 +64,9 @@ seen_jti = Table(
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may have to wait for another worker's lock
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
@@ -92,7 +93,10 @@ class CdsStore:
         engine = create_engine(self.url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except DBAPIError:  # another worker created the tables between the check and the CREATE: check again
+            metadata.create_all(engine)
         return engine
 
     def _insert(self, table: Table) -> Any:

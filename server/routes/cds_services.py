@@ -31,17 +31,14 @@ async def call_service(request: Request) -> Response:
     """Cards for the hook: evaluated from the package's ECA PlanDefinition; `{"cards": []}` when none applies.
 
     The hot path, so a plain Starlette route: FastAPI's per-request parameter machinery would cost about a
-    fifth of the call. Documented in the OpenAPI document by `server.cds.service.document_card_endpoint`.
+    fifth of the call. Documented in the OpenAPI document by `server.openapi`.
     """
     cds = cds_of(request)
     await cds.authenticate(request)
     rule = cds.rule(request.path_params["service_id"])
     hook_request = parse_hook_request(parse_json_object(await request.body()), rule.hooks)
     drafts = draft_entries(hook_request)
-    settings = cds.settings
-    existing = await current_medications(
-        hook_request, drafts, settings.fhir_fetch_timeout, settings.fhir_fetch_max_pages
-    )
+    existing = await current_medications(hook_request, drafts, cds.fetch_policy)
     return Response(respond(rule, hook_request, drafts, existing), media_type="application/json")
 
 

@@ -11,7 +11,7 @@ from server.deps import StateDep
 
 router = APIRouter(prefix="/downloads", tags=["downloads"])
 
-_MEDIA_TYPES = {
+MEDIA_TYPES = {
     build.PACKAGE_TGZ: "application/gzip",
     build.TRANSACTION_JSON: "application/fhir+json",
     build.TRANSACTION_XML: "application/fhir+xml",
@@ -21,9 +21,9 @@ _MEDIA_TYPES = {
 
 def read_download(name: str, state: StateDep) -> Response:
     """One built artifact: package.tgz, bundle-transaction.json/.xml or bundle-collection.json."""
-    media_type = _MEDIA_TYPES.get(name)
+    media_type = MEDIA_TYPES.get(name)
     if media_type is None:
-        raise NotFoundError(f"no download named '{name}'; available: {', '.join(_MEDIA_TYPES)}")
+        raise NotFoundError(f"no download named '{name}'; available: {', '.join(MEDIA_TYPES)}")
     return Response(
         state.artifacts[name], media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -32,7 +32,13 @@ MS_QUERY = "/fhir/MedicationStatement?patient=p1"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("cds-data"), fhir_fetch_timeout=1.0, fhir_fetch_max_pages=3)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("cds-data"),
+        fhir_fetch_timeout=1.0,
+        fhir_fetch_max_pages=3,
+        fhir_server_allowlist=("*",),  # the mock servers' ports are random (test_cds_faults.py tests the allowlist)
+        fhir_fetch_without_authorization=True,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -409,6 +409,9 @@ BAD_BODIES = {
     "prefetch an array": _with("prefetch", []),
     "prefetch value a string": _with("prefetch.medicationRequests", "Bundle"),
     "fhirServer not a URL": _with("fhirServer", "file:///etc/passwd"),
+    "fhirServer without a host": _with("fhirServer", "http://"),
+    "fhirServer an unclosed IPv6 literal": _with("fhirServer", "http://["),
+    "fhirServer with a port out of range": _with("fhirServer", "http://ehr.example.org:99999/fhir"),
     "fhirAuthorization without fhirServer": _with("fhirAuthorization", {"access_token": "t", "token_type": "Bearer"}),
 }
 
