@@ -24,6 +24,7 @@ def exit_with(code: ExitCode, message: str = "") -> NoReturn:
 def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.package.build import build_artifacts
     from fhir_ldn.package.loader import load_package, load_traceability
+    from fhir_ldn.site.files import site_files
     from fhir_ldn.traceability import check_traceability, render_markdown
 
     package = load_package(settings)
@@ -38,9 +39,14 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
         artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
         for name, content in artifacts.items():
             (out / name).write_bytes(content)
+        site = site_files(package, trace, artifacts)
+        (out / "site").mkdir(exist_ok=True)
+        for name, content in site.items():
+            (out / "site" / name).write_bytes(content)
     except OSError as exc:
         exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
     sys.stdout.write(f"built {len(package)} resources into {out}/: {', '.join(sorted(artifacts))}\n")
+    sys.stdout.write(f"wrote the static site ({len(site)} files) into {out / 'site'}/: open index.html\n")
     return ExitCode.OK
 
 
@@ -81,7 +87,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fhir-ldn", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build package.tgz and the transaction/collection Bundles")
+    build = sub.add_parser("build", help="build package.tgz, the Bundles and the static site")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.set_defaults(run=_build)
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")

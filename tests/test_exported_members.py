@@ -12,12 +12,14 @@ def test_all_imports_are_exported() -> None:
         "cli",
         "config",
         "constants",
+        "core_defs",
         "errors",
         "fhirpath",
         "formats",
         "jsonwalk",
         "outcome",
         "package",
+        "site",
         "traceability",
     }
     assert set(fhir_ldn.__all__) == set(public) - modules

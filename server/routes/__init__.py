@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from server.routes import downloads, health
+from server.routes import downloads, health, pages
 
-ROUTERS: list[APIRouter] = [health.router, downloads.router]
+# pages last: its one-segment file-name route must not shadow the API's routes.
+ROUTERS: list[APIRouter] = [health.router, downloads.router, pages.router]
