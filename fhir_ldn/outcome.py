@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fhir_ldn.constants import MESSAGE_ID_EXTENSION, TX_ISSUE_TYPE
 from fhir_ldn.errors import FhirLdnError, Issue
 
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
     out: dict[str, Any] = {"severity": issue.severity, "code": issue.code, "details": {"text": issue.text}}
+    if issue.message_id:
+        out["extension"] = [{"url": MESSAGE_ID_EXTENSION, "valueString": issue.message_id}]
+    if issue.tx_code:
+        out["details"] = {"coding": [{"system": TX_ISSUE_TYPE, "code": issue.tx_code}], "text": issue.text}
     if issue.expression:
         out["expression"] = [issue.expression]
+        if issue.echo_location:
+            out["location"] = [issue.expression]
     if issue.location:
         out["diagnostics"] = issue.location
     return out

@@ -9,6 +9,7 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "capabilities",
         "cli",
         "config",
         "constants",
@@ -19,7 +20,9 @@ def test_all_imports_are_exported() -> None:
         "jsonwalk",
         "outcome",
         "package",
+        "search",
         "site",
+        "terminology",
         "traceability",
     }
     assert set(fhir_ldn.__all__) == set(public) - modules
