@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fhir_ldn.package.index import Package, Resource
-from fhir_ldn.site.expansion import Member, enumerate_value_set
+from fhir_ldn.site.expansion import Member, enumerate_value_set, terminology_service
 from fhir_ldn.site.views import Linker, doi_of, doi_url, page_name, title_of
 
 # request-priority -> CDS Hooks indicator, the equivalences of the core ConceptMap `cdshooks-indicator`.
@@ -122,7 +122,7 @@ def _suggestion(action: dict[str, Any], linker: Linker) -> Suggestion:
 def _override_reasons(rule: Resource, package: Package) -> list[Member]:
     for artifact in rule.get("relatedArtifact", []):
         if artifact.get("type") == "depends-on" and artifact.get("label") == "override-reasons":
-            return enumerate_value_set(package, artifact.get("resource", "")).members
+            return enumerate_value_set(terminology_service(package), artifact.get("resource", "")).members
     return []
 
 

@@ -1,17 +1,18 @@
-"""Enumerate a ValueSet's members for its page (compose rules over the package's code systems).
+"""A ValueSet's members for its page, from the project's terminology engine (`fhir_ldn.terminology`).
 
-A page-only stand-in until the terminology engine's $expand is available: it follows explicit concepts,
-whole held code systems, `is-a`/`descendent-of` filters on held hierarchies and nested value sets, and says
-plainly which rules it could not enumerate.
+The page lists what the engine's evaluation of `compose` yields, and says in words what it cannot list:
+whole code systems the package does not hold, and fragments (only the codes they hold are known).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from fhir_ldn.package.index import Package, Resource
+from fhir_ldn.errors import FhirLdnError
+from fhir_ldn.package.index import Package
+from fhir_ldn.terminology import TerminologyService
+
+TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
 
 
 @dataclass(frozen=True)
@@ -23,86 +24,29 @@ class Member:
 
 @dataclass
 class Enumeration:
-    """The members found, and the compose rules that could not be enumerated (described in words)."""
+    """The members found, and what could not be listed (in words)."""
 
     members: list[Member] = field(default_factory=list)
     not_enumerated: list[str] = field(default_factory=list)
 
 
-def _code_system(package: Package, system: str) -> Resource | None:
-    found = package.resolve_canonical(system)
-    return found if found is not None and found["resourceType"] == "CodeSystem" else None
+def terminology_service(package: Package) -> TerminologyService:
+    """A terminology service over the package's code systems, value sets and concept maps."""
+    return TerminologyService(r for r in package if r["resourceType"] in TERMINOLOGY_TYPES)
 
 
-def _walk_concepts(concepts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for concept in concepts:
-        yield concept
-        yield from _walk_concepts(concept.get("concept", []))
-
-
-def _find(concepts: list[dict[str, Any]], code: str) -> dict[str, Any] | None:
-    return next((c for c in _walk_concepts(concepts) if c.get("code") == code), None)
-
-
-def _include(package: Package, rule: dict[str, Any], seen: frozenset[str]) -> Enumeration:
-    out = Enumeration()
-    system = rule.get("system")
-    nested = [enumerate_value_set(package, url, seen) for url in rule.get("valueSet", [])]
-    if system is None:  # only value sets: their intersection (one value set: its members)
-        if nested:
-            keep = set.intersection(*({(m.system, m.code) for m in e.members} for e in nested))
-            out.members = [m for m in nested[0].members if (m.system, m.code) in keep]
-            out.not_enumerated = [p for e in nested for p in e.not_enumerated]
-        return out
-    held = _code_system(package, system)
-    if rule.get("concept"):
-        for c in rule["concept"]:
-            defined = _find(held.get("concept", []), c["code"]) if held else None
-            display = c.get("display") or (defined or {}).get("display", "")
-            out.members.append(Member(system, c["code"], display))
-    elif held is None:
-        out.not_enumerated.append(f"all of {system} (a code system this package does not hold)")
-    elif rule.get("filter"):
-        candidates: list[dict[str, Any]] | None = list(_walk_concepts(held.get("concept", [])))
-        for f in rule["filter"]:
-            if f.get("property") != "concept" or f.get("op") not in ("is-a", "descendent-of"):
-                out.not_enumerated.append(f"filter {f.get('property')} {f.get('op')} {f.get('value')} on {system}")
-                candidates = None
-                break
-            root = _find(held.get("concept", []), f.get("value", ""))
-            below = list(_walk_concepts(root.get("concept", []))) if root else []
-            allowed = ([root] if root and f["op"] == "is-a" else []) + below
-            codes = {c["code"] for c in allowed}
-            candidates = [c for c in (candidates or []) if c["code"] in codes]
-        out.members += [Member(system, c["code"], c.get("display", "")) for c in candidates or []]
-    else:
-        out.members += [
-            Member(system, c["code"], c.get("display", "")) for c in _walk_concepts(held.get("concept", []))
-        ]
-    if nested:  # system + value sets: the intersection
-        keep = set.intersection(*({(m.system, m.code) for m in e.members} for e in nested))
-        out.members = [m for m in out.members if (m.system, m.code) in keep]
-        out.not_enumerated += [p for e in nested for p in e.not_enumerated]
-    return out
-
-
-def enumerate_value_set(package: Package, url: str, seen: frozenset[str] = frozenset()) -> Enumeration:
-    """The members of the package value set `url` (cycles and unknown value sets are reported, not followed)."""
-    value_set = package.resolve_canonical(url)
-    if value_set is None or value_set["resourceType"] != "ValueSet":
+def enumerate_value_set(service: TerminologyService, url: str) -> Enumeration:
+    """The members of the value set `url`, in the engine's order, with what it could not enumerate."""
+    value_set = service.find_value_set(url)
+    if value_set is None:
         return Enumeration(not_enumerated=[f"value set {url} (not in this package)"])
-    if url in seen:
-        return Enumeration(not_enumerated=[f"value set {url} (includes itself)"])
-    compose = value_set.get("compose", {})
-    result = Enumeration()
-    for rule in compose.get("include", []):
-        part = _include(package, rule, seen | {url})
-        known = {(m.system, m.code) for m in result.members}
-        result.members += [m for m in part.members if (m.system, m.code) not in known]
-        result.not_enumerated += part.not_enumerated
-    for rule in compose.get("exclude", []):
-        part = _include(package, rule, seen | {url})
-        gone = {(m.system, m.code) for m in part.members}
-        result.members = [m for m in result.members if (m.system, m.code) not in gone]
-        result.not_enumerated += [f"exclusion: {p}" for p in part.not_enumerated]
-    return result
+    try:
+        evaluation = service.evaluation(value_set)
+    except FhirLdnError as exc:
+        return Enumeration(not_enumerated=[f"{url}: {exc.message}"])
+    out = Enumeration(members=[Member(m.system, m.code, m.display or "") for m in evaluation.members.values()])
+    out.not_enumerated += [
+        f"all codes of {s} (a code system this package does not hold)" for s in evaluation.unexpandable
+    ]
+    out.not_enumerated += [f"codes of {s} beyond those this package's fragment holds" for s in evaluation.open_systems]
+    return out

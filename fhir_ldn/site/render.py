@@ -10,7 +10,7 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoes
 
 from fhir_ldn.package.index import Package, Resource
 from fhir_ldn.site import cards, titration
-from fhir_ldn.site.expansion import enumerate_value_set
+from fhir_ldn.site.expansion import enumerate_value_set, terminology_service
 from fhir_ldn.site.markup import markdown_html, narrative_html
 from fhir_ldn.site.trace import Traceability, build_traceability
 from fhir_ldn.site.views import (
@@ -43,8 +43,7 @@ HOOK_WORDS = {
     "patient-view": "a patient's chart is opened",
 }
 EXPANSION_NOTE = (
-    "Enumerated for this page from the value set's definition over the code systems this package holds "
-    "(listed concepts, whole code systems, is-a and descendent-of filters, and nested value sets)."
+    "Expanded by the project's terminology engine from the value set's definition, as ValueSet/$expand does."
 )
 
 
@@ -135,6 +134,7 @@ class _Site:
     def __init__(self, package: Package, trace: Traceability, links: Links):
         self.package, self.trace, self.links = package, trace, links
         self.linker = Linker(package)
+        self.terminology = terminology_service(package)
         plans = package.of_type("PlanDefinition")
         self.rule = next((p for p in plans if _plan_type(p) == "eca-rule"), None)
         self.protocol = next((p for p in plans if _plan_type(p) == "clinical-protocol"), None)
@@ -223,7 +223,7 @@ class _Site:
         elif kind == "ActivityDefinition":
             context.update(self.titration_context(resource))
         elif kind == "ValueSet":
-            context["expansion"] = enumerate_value_set(self.package, resource.get("url", ""))
+            context["expansion"] = enumerate_value_set(self.terminology, resource.get("url", ""))
             context["expansion_note"] = EXPANSION_NOTE
         template = f"{kind}.html" if kind in PAGE_TEMPLATES else "resource.html"
         return self.render(template, page_name(resource), title_of(resource), **context)

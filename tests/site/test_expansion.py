@@ -1,11 +1,11 @@
-"""Value set enumeration for the pages: listed concepts, held code systems, hierarchy filters, nesting, exclusions."""
+"""Value set members for the pages, from the terminology engine: what it lists and what it says it cannot."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fhir_ldn.package.index import Package, PackageMeta
-from fhir_ldn.site.expansion import enumerate_value_set
+from fhir_ldn.site.expansion import enumerate_value_set, terminology_service
 
 BASE = "https://example.org/fhir"
 
@@ -30,8 +30,12 @@ def _vs(vs_id: str, compose: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "ValueSet", "id": vs_id, "url": f"{BASE}/ValueSet/{vs_id}", "compose": compose}
 
 
+def _enumerate(package: Package, vs_id: str):
+    return enumerate_value_set(terminology_service(package), f"{BASE}/ValueSet/{vs_id}")
+
+
 def _codes(package: Package, vs_id: str) -> list[str]:
-    return [m.code for m in enumerate_value_set(package, f"{BASE}/ValueSet/{vs_id}").members]
+    return [m.code for m in _enumerate(package, vs_id).members]
 
 
 def test_enumerate_value_set_whole_system_filters_and_exclusion() -> None:
@@ -56,36 +60,38 @@ def test_enumerate_value_set_whole_system_filters_and_exclusion() -> None:
     assert _codes(package, "below") == ["a1", "a2"]
     assert _codes(package, "isa") == ["a", "a1", "a2"]
     assert _codes(package, "nested") == ["a", "a1", "a2"]
-    displays = {m.code: m.display for m in enumerate_value_set(package, f"{BASE}/ValueSet/all").members}
+    displays = {m.code: m.display for m in _enumerate(package, "all").members}
     assert displays["a2"] == "A2"
 
 
 def test_enumerate_value_set_reports_what_it_cannot_enumerate() -> None:
+    fragment = {**CS, "id": "frag", "url": f"{BASE}/CodeSystem/frag", "content": "fragment"}
     package = _package(
         CS,
+        fragment,
         _vs("other", {"include": [{"system": "http://snomed.info/sct"}]}),
-        _vs(
-            "regex",
-            {"include": [{"system": CS["url"], "filter": [{"property": "code", "op": "regex", "value": "a.*"}]}]},
-        ),
-        _vs("loop", {"include": [{"valueSet": [f"{BASE}/ValueSet/loop"]}]}),
+        _vs("part", {"include": [{"system": fragment["url"]}]}),
+        _vs("broken", {"include": [{"valueSet": [f"{BASE}/ValueSet/missing"]}]}),
     )
-    assert enumerate_value_set(package, f"{BASE}/ValueSet/other").not_enumerated == [
-        "all of http://snomed.info/sct (a code system this package does not hold)"
+    assert _enumerate(package, "other").not_enumerated == [
+        "all codes of http://snomed.info/sct (a code system this package does not hold)"
     ]
-    assert "regex" in enumerate_value_set(package, f"{BASE}/ValueSet/regex").not_enumerated[0]
-    assert "includes itself" in enumerate_value_set(package, f"{BASE}/ValueSet/loop").not_enumerated[0]
-    assert "not in this package" in enumerate_value_set(package, f"{BASE}/ValueSet/missing").not_enumerated[0]
+    part = _enumerate(package, "part")
+    assert [m.code for m in part.members] == ["a", "a1", "a2", "b"]
+    assert part.not_enumerated == [f"codes of {fragment['url']} beyond those this package's fragment holds"]
+    assert "missing" in _enumerate(package, "broken").not_enumerated[0]
+    assert "not in this package" in _enumerate(package, "nothing").not_enumerated[0]
 
 
 def test_enumerate_value_set_package_ssri_is_the_union_of_its_parts(package: Package) -> None:
     base = package.meta.canonical
-    union = {(m.system, m.code) for m in enumerate_value_set(package, f"{base}/ValueSet/ssri").members}
+    service = terminology_service(package)
+    union = {(m.system, m.code) for m in enumerate_value_set(service, f"{base}/ValueSet/ssri").members}
     parts = {
         (m.system, m.code)
         for part in ("ssri-rxnorm", "ssri-atc")
-        for m in enumerate_value_set(package, f"{base}/ValueSet/{part}").members
+        for m in enumerate_value_set(service, f"{base}/ValueSet/{part}").members
     }
     assert union == parts
     assert ("http://www.nlm.nih.gov/research/umls/rxnorm", "36437") in union
-    assert not enumerate_value_set(package, f"{base}/ValueSet/ssri").not_enumerated
+    assert not enumerate_value_set(service, f"{base}/ValueSet/ssri").not_enumerated
