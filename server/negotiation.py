@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from fhir_ldn.errors import RequestError, UnsupportedMediaTypeError
+from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource, resource_to_xml
 
@@ -83,7 +84,7 @@ def parse_body(content: bytes, fmt: Format) -> dict[str, Any]:
         except XmlFormatError as exc:
             raise RequestError(str(exc)) from exc
     try:
-        data = json.loads(content)
+        data = loads_keeping_decimals(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(f"malformed JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
