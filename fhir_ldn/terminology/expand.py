@@ -18,6 +18,7 @@ from fhir_ldn.constants import (
     EXT_VS_CONCEPT_ORDER,
     EXT_VS_DEPRECATED,
     EXT_VS_LABEL,
+    EXT_VS_UNCLOSED,
 )
 from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.compose import Member
@@ -247,9 +248,24 @@ def expand_value_set(
     timestamp: str,
     identifier: str,
 ) -> dict[str, Any]:
-    """ValueSet/$expand → the ValueSet with its expansion. `timestamp` and `identifier` come from the caller."""
+    """ValueSet/$expand → the ValueSet with its expansion. `timestamp` and `identifier` come from the caller.
+
+    Expansions of held value sets (no tx-resource) are cached per parameter set; each answer is a fresh
+    top-level copy carrying its own timestamp and identifier.
+    """
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
+    key = (id(vs), params.fingerprint())
+    result = service.cached_expansion(key) if service.holds(vs) else None
+    if result is None:
+        result = _expand(service, params, vs)
+        if service.holds(vs):
+            service.cache_expansion(key, result)
+    expansion = {"identifier": identifier, "timestamp": timestamp, **result["expansion"]}
+    return {**result, "expansion": expansion}
+
+
+def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> dict[str, Any]:
     options = Options.read(params, vs)
     supplements = resolve_supplements(service, vs, params)
     evaluation = service.evaluation(vs, eval_context(service, params, vs))
@@ -274,7 +290,9 @@ def expand_value_set(
         "used-valueset": list(evaluation.used_valuesets),
         "used-supplement": [s.canonical for s in supplements],
     }
-    expansion: dict[str, Any] = {"identifier": identifier, "timestamp": timestamp, "total": len(members)}
+    expansion: dict[str, Any] = {"total": len(members)}
+    if evaluation.open_systems:  # whole-system includes of fragments: codes beyond the fragment may belong
+        expansion["extension"] = [{"url": EXT_VS_UNCLOSED, "valueBoolean": True}]
     if paging:
         expansion["offset"] = start
     expansion["parameter"] = _parameters(params, options, used)

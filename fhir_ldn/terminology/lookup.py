@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.constants import HL7_TERM_MAINT_INFRA
-from fhir_ldn.errors import RequestError, TerminologyError
+from fhir_ldn.errors import RequestError
 from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.display import parse_languages, preferred_display, supplement_designations
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
@@ -90,17 +90,8 @@ def lookup_code(
     supplements = for_system(resolve_supplements(service, None, params), cs.url)
     concept = cs.find(code)
     if concept is None:
-        issue = (messages.unknown_code if cs.is_complete else messages.unknown_code_in_fragment)(
-            code, cs.url, cs.version, "code"
-        )
-        raise TerminologyError(
-            issue.text,
-            http_status=404,
-            issue_code="not-found",
-            message_id=issue.message_id,
-            tx_code=issue.tx_code,
-            expression="code",
-        )
+        unknown = messages.unknown_code if cs.is_complete else messages.unknown_code_in_fragment
+        raise messages.as_not_found(unknown(code, cs.url, cs.version, "code"))
     languages = parse_languages(params.string("displayLanguage"))
     display = preferred_display(cs, concept, languages, supplements)
     out: list[dict[str, Any]] = [

@@ -119,24 +119,26 @@ def value_set_import_missing(url: str) -> Issue:
     return issue("error", "not-found", "not-found", "Unable_to_resolve_value_Set_", text)
 
 
-def unknown_value_set(url: str) -> TerminologyError:
+def not_found(text: str, message_id: str, expression: str | None = None) -> TerminologyError:
+    """A 404: something the request names (value set, code system, supplement, code) is not known here."""
     return TerminologyError(
-        f"A definition for the value Set '{url}' could not be found",
-        http_status=404,
-        issue_code="not-found",
-        message_id="Unable_to_resolve_value_Set_",
-        tx_code="not-found",
+        text, http_status=404, issue_code="not-found", message_id=message_id, tx_code="not-found", expression=expression
     )
+
+
+def as_not_found(found: Issue) -> TerminologyError:
+    """An issue (e.g. an unknown code) as a 404 error, keeping its message id and issue type."""
+    error = not_found(found.text, found.message_id or "", found.expression)
+    error.tx_code = found.tx_code
+    return error
+
+
+def unknown_value_set(url: str) -> TerminologyError:
+    return not_found(f"A definition for the value Set '{url}' could not be found", "Unable_to_resolve_value_Set_")
 
 
 def supplement_missing(url: str) -> TerminologyError:
-    return TerminologyError(
-        f"Required supplement not found: {url}",
-        http_status=404,
-        issue_code="not-found",
-        message_id="VALUESET_SUPPLEMENT_MISSING",
-        tx_code="not-found",
-    )
+    return not_found(f"Required supplement not found: {url}", "VALUESET_SUPPLEMENT_MISSING")
 
 
 def filter_without_value(system: str, prop: str, op: str, expression: str) -> TerminologyError:
@@ -163,23 +165,12 @@ def bad_filter(text: str, expression: str) -> TerminologyError:
 
 def cannot_expand_unknown_system(system: str, version: str | None) -> TerminologyError:
     name = f"{system}|{version}" if version else system
-    return TerminologyError(
-        f"A definition for CodeSystem '{name}' could not be found, so the value set cannot be expanded",
-        http_status=404,
-        issue_code="not-found",
-        message_id="UNKNOWN_CODESYSTEM_EXP",
-        tx_code="not-found",
-    )
+    text = f"A definition for CodeSystem '{name}' could not be found, so the value set cannot be expanded"
+    return not_found(text, "UNKNOWN_CODESYSTEM_EXP")
 
 
 def unknown_code_system_error(system: str) -> TerminologyError:
-    return TerminologyError(
-        f"A definition for CodeSystem '{system}' could not be found",
-        http_status=404,
-        issue_code="not-found",
-        message_id="UNKNOWN_CODESYSTEM",
-        tx_code="not-found",
-    )
+    return not_found(f"A definition for CodeSystem '{system}' could not be found", "UNKNOWN_CODESYSTEM")
 
 
 def display_choices(displays: list[tuple[str, str | None]]) -> str:
@@ -202,25 +193,7 @@ def wrong_display(
 
 
 def unknown_concept_map(url: str) -> TerminologyError:
-    return TerminologyError(
-        f"A definition for the ConceptMap '{url}' could not be found",
-        http_status=404,
-        issue_code="not-found",
-        message_id="Unable_to_resolve_concept_map",
-        tx_code="not-found",
-    )
-
-
-def unknown_code_error(code: str, cs_url: str, cs_version: str | None, expression: str) -> TerminologyError:
-    found = unknown_code(code, cs_url, cs_version, expression)
-    return TerminologyError(
-        found.text,
-        http_status=404,
-        issue_code="not-found",
-        message_id=found.message_id,
-        tx_code=found.tx_code,
-        expression=expression,
-    )
+    return not_found(f"A definition for the ConceptMap '{url}' could not be found", "Unable_to_resolve_concept_map")
 
 
 def version_check_failed(system: str, version: str, required: str) -> TerminologyError:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fhir_ldn.errors import RequestError
+from fhir_ldn.terminology.shape import check_codeable_concept, check_coding
 
 _PRIMITIVE_KEYS = (
     "valueString",
@@ -28,10 +30,12 @@ class OperationParams:
 
     def __init__(self, parameters: Iterable[Mapping[str, Any]] = ()):
         self._items: list[Mapping[str, Any]] = []
+        self._by_name: dict[str, list[Mapping[str, Any]]] = {}
         for item in parameters:
             if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
                 raise RequestError("every Parameters.parameter needs a name", expression="Parameters.parameter")
             self._items.append(item)
+            self._by_name.setdefault(item["name"], []).append(item)
 
     @classmethod
     def from_resource(cls, resource: Mapping[str, Any]) -> OperationParams:
@@ -63,14 +67,18 @@ class OperationParams:
         """A copy with more parameters appended (e.g. url from an instance-level call)."""
         return OperationParams([*self._items, *extra])
 
+    def fingerprint(self) -> str:
+        """A text that is equal for equal parameter lists (a cache key)."""
+        return json.dumps(self._items, sort_keys=True, default=str)
+
     def names(self) -> set[str]:
-        return {str(i["name"]) for i in self._items}
+        return set(self._by_name)
 
     def has(self, name: str) -> bool:
-        return any(i["name"] == name for i in self._items)
+        return name in self._by_name
 
     def _all(self, name: str) -> list[Mapping[str, Any]]:
-        return [i for i in self._items if i["name"] == name]
+        return self._by_name.get(name, [])
 
     def strings(self, name: str) -> list[str]:
         """Every primitive value given for `name`, as text."""
@@ -130,6 +138,10 @@ class OperationParams:
         value = items[0].get(key)
         if not isinstance(value, dict):
             raise RequestError(f"parameter '{name}' must be a {key[5:]}", expression=name)
+        if key == "valueCoding":
+            check_coding(value, name)
+        elif key == "valueCodeableConcept":
+            check_codeable_concept(value, name)
         return value
 
     def resources(self, name: str) -> list[dict[str, Any]]:

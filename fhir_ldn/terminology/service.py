@@ -12,20 +12,20 @@ from fhir_ldn.terminology.expand import expand_value_set
 from fhir_ldn.terminology.lookup import lookup_code
 from fhir_ldn.terminology.model import CodeSystemIndex
 from fhir_ldn.terminology.params import OperationParams
+from fhir_ldn.terminology.shape import check_resource
 from fhir_ldn.terminology.subsumes import subsumes
 from fhir_ldn.terminology.translate import translate
 from fhir_ldn.terminology.validate import (
     Checker,
     ValidationResult,
     check_codeable_concept,
-    check_coding,
-    coding_paths,
-    from_coding,
+    check_coding_element,
 )
 from fhir_ldn.terminology.validate_request import validate_code_system_code, validate_value_set_code, value_set_label
 
 Resolver = Callable[[str], Mapping[str, Any] | None]
 TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+MAX_CACHED_EXPANSIONS = 512
 
 
 class TerminologyService:
@@ -51,12 +51,15 @@ class TerminologyService:
         self._indexes: dict[int, CodeSystemIndex] = {}
         self._evaluations: dict[int, Evaluation] = {}
         self._members: dict[str, frozenset[tuple[str, str]]] = {}
+        self._expansions: dict[tuple[int, str], dict[str, Any]] = {}
         self._fallen_back: dict[str, Mapping[str, Any] | None] = {}
 
     def _add(self, resource: Mapping[str, Any]) -> None:
         rtype = resource.get("resourceType")
         if rtype not in TYPES:
-            raise RequestError(f"a {rtype} cannot be used as a terminology resource (CodeSystem, ValueSet, ConceptMap)")
+            raise RequestError(
+                f"a {rtype} cannot be used as a terminology resource (CodeSystem, ValueSet or ConceptMap)"
+            )
         url = resource.get("url")
         if isinstance(url, str) and url:
             self._by_url[str(rtype)].setdefault(url, []).append(resource)
@@ -65,6 +68,8 @@ class TerminologyService:
     def with_resources(self, resources: Iterable[Mapping[str, Any]]) -> TerminologyService:
         """A service that also knows `resources` (used for one request), or this one if there are none."""
         extra = list(resources)
+        for i, resource in enumerate(extra):
+            check_resource(resource, f"tx-resource[{i}]")
         return TerminologyService(extra, base=self) if extra else self
 
     # --- resolution ---------------------------------------------------------------------------------
@@ -122,7 +127,7 @@ class TerminologyService:
 
     def evaluation(self, vs: Mapping[str, Any], ctx: EvalContext | None = None) -> Evaluation:
         """The members of a value set; cached for held value sets evaluated without version overrides."""
-        cacheable = ctx is None and self._holds(vs)
+        cacheable = ctx is None and self.holds(vs)
         if cacheable and id(vs) in self._evaluations:
             return self._evaluations[id(vs)]
         result = evaluate(self, vs, ctx or EvalContext(self, root=vs))
@@ -130,7 +135,17 @@ class TerminologyService:
             self._evaluations[id(vs)] = result
         return result
 
-    def _holds(self, vs: Mapping[str, Any]) -> bool:
+    def cached_expansion(self, key: tuple[int, str]) -> dict[str, Any] | None:
+        """A finished expansion of a held value set (treat as read-only), or None."""
+        return self._expansions.get(key)
+
+    def cache_expansion(self, key: tuple[int, str], expansion: dict[str, Any]) -> None:
+        if len(self._expansions) >= MAX_CACHED_EXPANSIONS:
+            self._expansions.clear()  # simple bound: expansions are cheap to redo
+        self._expansions[key] = expansion
+
+    def holds(self, vs: Mapping[str, Any]) -> bool:
+        """Whether the value set is one of this service's own (or its base's) resources, not an inline one."""
         url = vs.get("url")
         return isinstance(url, str) and any(r is vs for r in self.candidates("ValueSet", url))
 
@@ -227,7 +242,8 @@ class TerminologyService:
     ) -> ValidationResult:
         """Check a Coding or CodeableConcept against a value set, as $validate-code does (for the validator).
 
-        KeyError if the value set is unknown; TerminologyError if it cannot be evaluated.
+        KeyError if the value set is unknown; TerminologyError if it cannot be evaluated; RequestError for a
+        Coding without a code.
         """
         vs = self.find_value_set(url)
         if vs is None:
@@ -235,15 +251,4 @@ class TerminologyService:
         checker = Checker(self, self.evaluation(vs), value_set_label(vs), languages=list(languages or []))
         if codeable_concept is not None:
             return check_codeable_concept(checker, codeable_concept)
-        coding = coding or {}
-        code = str(coding.get("code") or "")
-        return from_coding(
-            check_coding(
-                checker,
-                coding.get("system"),
-                code,
-                coding.get("version"),
-                coding.get("display"),
-                coding_paths("Coding"),
-            )
-        )
+        return check_coding_element(checker, coding or {})

@@ -42,7 +42,7 @@ def subsumes(
     for code, where in ((code_a, "codeA"), (code_b, "codeB")):
         concept = cs.find(code)
         if concept is None:
-            raise messages.unknown_code_error(code, cs.url, cs.version, where)
+            raise messages.as_not_found(messages.unknown_code(code, cs.url, cs.version, where))
         found.append(concept.code)
     a, b = found
     if a == b:

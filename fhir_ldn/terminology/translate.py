@@ -16,14 +16,23 @@ if TYPE_CHECKING:
 NOT_RELATED = "not-related-to"
 
 
+R4_NAMES = {"Code": "code", "System": "system", "Coding": "coding", "CodeableConcept": "codeableConcept"}
+
+
+def _name(params: OperationParams, side: str, part: str) -> str:
+    """The R5 name (sourceCode...), or for the source side the R4 one (code...) when only that is given."""
+    r5 = f"{side}{part}"
+    return R4_NAMES[part] if side == "source" and not params.has(r5) and params.has(R4_NAMES[part]) else r5
+
+
 def _coding(params: OperationParams, side: str) -> tuple[str | None, str | None]:
     """(system, code) of the source or target side: xCode+xSystem, xCoding or xCodeableConcept (first coding)."""
-    code, system = params.string(f"{side}Code"), params.string(f"{side}System")
-    if params.has(f"{side}Coding"):
-        coding = params.complex(f"{side}Coding", "valueCoding") or {}
+    code, system = params.string(_name(params, side, "Code")), params.string(_name(params, side, "System"))
+    if params.has(_name(params, side, "Coding")):
+        coding = params.complex(_name(params, side, "Coding"), "valueCoding") or {}
         code, system = coding.get("code"), coding.get("system")
-    elif params.has(f"{side}CodeableConcept"):
-        cc = params.complex(f"{side}CodeableConcept", "valueCodeableConcept") or {}
+    elif params.has(_name(params, side, "CodeableConcept")):
+        cc = params.complex(_name(params, side, "CodeableConcept"), "valueCodeableConcept") or {}
         first = next((c for c in cc.get("coding", ()) if isinstance(c, dict)), {})
         code, system = first.get("code"), first.get("system")
     return system, code

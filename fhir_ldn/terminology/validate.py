@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from fhir_ldn.errors import Issue
+from fhir_ldn.errors import Issue, RequestError
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.compose import Evaluation
@@ -212,6 +212,17 @@ def _unknown_code(
     else:
         _not_member(checker, result, display, paths, in_cc)
     return result
+
+
+def check_coding_element(checker: Checker, coding: Mapping[str, Any]) -> ValidationResult:
+    """Check a Coding element (the `coding` parameter, or a Coding bound to a value set)."""
+    code = coding.get("code")
+    if not isinstance(code, str) or not code:
+        raise RequestError("the coding has no code", expression="Coding.code")
+    paths = coding_paths("Coding")
+    return from_coding(
+        check_coding(checker, coding.get("system"), code, coding.get("version"), coding.get("display"), paths)
+    )
 
 
 def coding_paths(prefix: str) -> Paths:

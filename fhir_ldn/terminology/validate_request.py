@@ -10,6 +10,7 @@ from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.compose import EvalContext, Evaluation, ImportMissingError
 from fhir_ldn.terminology.display import parse_languages, value_set_languages
 from fhir_ldn.terminology.params import OperationParams
+from fhir_ldn.terminology.shape import check_resource
 from fhir_ldn.terminology.supplements import resolve_supplements
 from fhir_ldn.terminology.validate import (
     CODE_PATHS,
@@ -17,7 +18,7 @@ from fhir_ldn.terminology.validate import (
     ValidationResult,
     check_codeable_concept,
     check_coding,
-    coding_paths,
+    check_coding_element,
     from_coding,
     to_parameters,
 )
@@ -62,6 +63,7 @@ def resolve_value_set(
         return instance
     given = params.resource("valueSet", "ValueSet")
     if given is not None:
+        check_resource(given, "valueSet")
         return given
     url = params.string("url")
     if url is None:
@@ -96,7 +98,9 @@ def _checker(
     )
 
 
-def _check(checker: Checker, params: OperationParams, default_system: str | None = None) -> ValidationResult:
+def _check(
+    checker: Checker, params: OperationParams, default_system: str | None = None, default_version: str | None = None
+) -> ValidationResult:
     """Check whichever of code (+system), coding or codeableConcept the request gives (exactly one)."""
     given = [n for n in ("code", "coding", "codeableConcept") if params.has(n)]
     if len(given) != 1:
@@ -104,23 +108,10 @@ def _check(checker: Checker, params: OperationParams, default_system: str | None
     if given[0] == "codeableConcept":
         return check_codeable_concept(checker, params.complex("codeableConcept", "valueCodeableConcept") or {})
     if given[0] == "coding":
-        coding = params.complex("coding", "valueCoding") or {}
-        code = coding.get("code")
-        if not isinstance(code, str) or not code:
-            raise RequestError("the coding has no code", expression="coding.code")
-        return from_coding(
-            check_coding(
-                checker,
-                coding.get("system"),
-                code,
-                coding.get("version"),
-                coding.get("display"),
-                coding_paths("Coding"),
-            )
-        )
+        return check_coding_element(checker, params.complex("coding", "valueCoding") or {})
     code = params.string("code") or ""
     system = params.string("system") or default_system
-    version = params.string("systemVersion") or params.string("version")
+    version = params.string("systemVersion") or params.string("version") or default_version
     return from_coding(check_coding(checker, system, code, version, params.string("display"), CODE_PATHS))
 
 
@@ -153,12 +144,11 @@ def validate_value_set_code(
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
     supplements = resolve_supplements(service, vs, params)
-    label = value_set_label(vs)
     try:
         evaluation = service.evaluation(vs, eval_context(service, params, vs))
     except ImportMissingError as exc:
         return to_parameters(_import_failure(params, exc), echo_location=bool(vs.get("url")))
-    checker = _checker(service, params, evaluation, label, _languages(params, vs, accept_language))
+    checker = _checker(service, params, evaluation, value_set_label(vs), _languages(params, vs, accept_language))
     checker.supplements = supplements
     return to_parameters(_check(checker, params), echo_location=bool(vs.get("url")))
 
@@ -177,4 +167,6 @@ def validate_code_system_code(
         raise RequestError("give the code system: url (or a coding with a system)", expression="url")
     checker = _checker(service, params, None, "", _languages(params, None, accept_language))
     checker.supplements = resolve_supplements(service, None, params)
-    return to_parameters(_check(checker, params, default_system=url), echo_location=True)
+    system, _, version = (url or "").partition("|")  # url may be a canonical url|version
+    result = _check(checker, params, default_system=system or None, default_version=version or None)
+    return to_parameters(result, echo_location=True)

@@ -1,8 +1,37 @@
-"""One router module per endpoint group; `ROUTERS` lists them in the order the app includes them."""
+"""One router module per endpoint group; `ROUTERS` lists them in the order the app includes them.
+
+FHIR operation routers come before `read_search`, whose `/fhir/{type}/{id}` would otherwise take them.
+"""
 
 from fastapi import APIRouter
 
-from server.routes import downloads, health, pages
+from server.routes import (
+    codesystem_lookup,
+    codesystem_subsumes,
+    codesystem_validate_code,
+    conceptmap_translate,
+    downloads,
+    health,
+    metadata,
+    pages,
+    read_search,
+    valueset_expand,
+    valueset_validate_code,
+    versions,
+)
 
-# pages last: its one-segment file-name route must not shadow the API's routes.
-ROUTERS: list[APIRouter] = [health.router, downloads.router, pages.router]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    downloads.router,
+    # FHIR: the most frequent calls first (every router a request passes costs it time)
+    valueset_validate_code.router,
+    valueset_expand.router,
+    codesystem_validate_code.router,
+    codesystem_lookup.router,
+    conceptmap_translate.router,
+    codesystem_subsumes.router,
+    versions.router,
+    metadata.router,
+    read_search.router,  # last of the FHIR routes: /fhir/{type}/{id}
+    pages.router,  # last: its one-segment file-name route (`/index.html`) must not shadow the API's routes
+]

@@ -37,8 +37,10 @@ def test_several_filters_in_one_include_must_all_hold(service: TerminologyServic
 def test_value_sets_in_one_include_are_intersected_and_across_includes_united(service: TerminologyService) -> None:
     both = value_set("both", {"valueSet": [VS + "triangles", VS + "all-shapes|1"]})
     assert member_codes(service, both) == ["triangle", "equilateral", "isosceles"]
-    narrowed = value_set("narrowed", {"system": SHAPES, "concept": [{"code": "isosceles"}, {"code": "circle"}],
-                                      "valueSet": [VS + "triangles"]})  # fmt: skip
+    narrowed = value_set(
+        "narrowed",
+        {"system": SHAPES, "concept": [{"code": "isosceles"}, {"code": "circle"}], "valueSet": [VS + "triangles"]},
+    )
     assert member_codes(service, narrowed) == ["isosceles"]
     union = value_set("union", {"valueSet": [VS + "triangles"]}, {"valueSet": [VS + "round"]})
     assert member_codes(service, union) == ["triangle", "equilateral", "isosceles", "circle", "oval"]
@@ -91,7 +93,9 @@ def test_a_stored_expansion_is_read_when_there_is_no_compose(service: Terminolog
         "resourceType": "ValueSet",
         "url": VS + "expanded",
         "status": "active",
-        "expansion": {"timestamp": "2026-01-01", "contains": [{"system": SHAPES, "code": "circle", "contains": [
-            {"system": SHAPES, "code": "oval"}]}]},
-    }  # fmt: skip
+        "expansion": {
+            "timestamp": "2026-01-01",
+            "contains": [{"system": SHAPES, "code": "circle", "contains": [{"system": SHAPES, "code": "oval"}]}],
+        },
+    }
     assert member_codes(service, expanded) == ["circle", "oval"]

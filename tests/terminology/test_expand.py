@@ -183,3 +183,14 @@ def test_supplements_add_designations_labels_and_used_supplement(service: Termin
         expand(service, "round", useSupplement="http://example.org/fhir/CodeSystem/none")
     assert missing.value.http_status == 404
     assert missing.value.message == "Required supplement not found: http://example.org/fhir/CodeSystem/none"
+
+
+def test_a_whole_fragment_expands_to_what_it_holds_and_says_the_expansion_is_unclosed(
+    service: TerminologyService,
+) -> None:
+    expansion = expand(service, "partial-all")
+    assert [c["code"] for c in expansion["contains"]] == ["known"]
+    assert expansion["extension"] == [
+        {"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": True}
+    ]
+    assert "extension" not in expand(service, "partial-listed")

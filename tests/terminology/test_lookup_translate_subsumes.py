@@ -110,5 +110,17 @@ def test_subsumes_errors(service: TerminologyService) -> None:
     with pytest.raises(TerminologyError):
         service.subsumes(params(system=SHAPES, codeA="circle", codeB="hexagon"))
     with pytest.raises(RequestError, match="one code system"):
-        service.subsumes(params(("codingA", {"valueCoding": {"system": SHAPES, "code": "circle"}}),
-                                ("codingB", {"valueCoding": {"system": TARGET, "code": "round"}})))  # fmt: skip
+        service.subsumes(
+            params(
+                ("codingA", {"valueCoding": {"system": SHAPES, "code": "circle"}}),
+                ("codingB", {"valueCoding": {"system": TARGET, "code": "round"}}),
+            )
+        )
+
+
+def test_translate_accepts_the_r4_parameter_names(service: TerminologyService) -> None:
+    mapped = service.with_resources([MAP])
+    r4 = out(mapped.translate(params(system=SHAPES, code="circle")))
+    assert r4["result"] is True
+    coding = out(mapped.translate(params(("coding", {"valueCoding": {"system": SHAPES, "code": "square"}}))))
+    assert {p["name"]: p for p in coding["match"]}["relationship"]["valueCode"] == "source-is-narrower-than-target"

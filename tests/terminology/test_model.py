@@ -35,8 +35,12 @@ def test_status_inactive_and_abstract_come_from_properties() -> None:
 
 
 def test_parent_properties_build_the_hierarchy_too() -> None:
-    flat = {"resourceType": "CodeSystem", "url": "http://example.org/flat", "content": "complete", "concept": [
-        {"code": "a"}, {"code": "b", "property": [{"code": "parent", "valueCode": "a"}]}]}  # fmt: skip
+    flat = {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/flat",
+        "content": "complete",
+        "concept": [{"code": "a"}, {"code": "b", "property": [{"code": "parent", "valueCode": "a"}]}],
+    }
     index = CodeSystemIndex(flat)
     assert index.roots == ["a"]
     assert index.descendants("a") == ("b",)

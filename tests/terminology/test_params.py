@@ -9,8 +9,9 @@ from fhir_ldn.terminology import OperationParams
 
 
 def test_query_parameters_are_strings_with_coding_tokens() -> None:
-    params = OperationParams.from_query([("url", "http://x"), ("coding", "http://s|c1"), ("_format", "xml"),
-                                         ("activeOnly", "true"), ("count", "5")])  # fmt: skip
+    params = OperationParams.from_query(
+        [("url", "http://x"), ("coding", "http://s|c1"), ("_format", "xml"), ("activeOnly", "true"), ("count", "5")]
+    )
     assert params.string("url") == "http://x"
     assert params.complex("coding", "valueCoding") == {"system": "http://s", "code": "c1"}
     assert not params.has("_format")
@@ -19,10 +20,18 @@ def test_query_parameters_are_strings_with_coding_tokens() -> None:
 
 
 def test_typed_values_from_a_parameters_resource() -> None:
-    params = OperationParams.from_resource({"resourceType": "Parameters", "parameter": [
-        {"name": "excludeNested", "valueBoolean": False}, {"name": "count", "valueInteger": 3},
-        {"name": "system", "valueCanonical": "http://s"}, {"name": "property", "valueCode": "a"},
-        {"name": "property", "valueString": "b"}]})  # fmt: skip
+    params = OperationParams.from_resource(
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "excludeNested", "valueBoolean": False},
+                {"name": "count", "valueInteger": 3},
+                {"name": "system", "valueCanonical": "http://s"},
+                {"name": "property", "valueCode": "a"},
+                {"name": "property", "valueString": "b"},
+            ],
+        }
+    )
     assert params.boolean("excludeNested") is False
     assert params.integer("count") == 3
     assert params.string("system") == "http://s"

@@ -13,14 +13,24 @@ from fhir_ldn.terminology import TerminologyService
 from tests.terminology.conftest import ID, PARTIAL, SHAPES, TS, VERSIONED, VS, out, params, value_set
 
 EXTRA = "http://example.org/fhir/CodeSystem/extra"
-EXTRA_CS = {"resourceType": "CodeSystem", "url": EXTRA, "status": "active", "content": "complete",
-            "concept": [{"code": "x", "display": "X"}]}  # fmt: skip
+EXTRA_CS = {
+    "resourceType": "CodeSystem",
+    "url": EXTRA,
+    "status": "active",
+    "content": "complete",
+    "concept": [{"code": "x", "display": "X"}],
+}
 EXTRA_VS = value_set("extra", {"system": EXTRA})
 
 
 def test_tx_resources_are_used_for_that_request_only(service: TerminologyService) -> None:
-    request = params(("tx-resource", {"resource": EXTRA_CS}), ("tx-resource", {"resource": EXTRA_VS}),
-                     url=VS + "extra", code="x", system=EXTRA)  # fmt: skip
+    request = params(
+        ("tx-resource", {"resource": EXTRA_CS}),
+        ("tx-resource", {"resource": EXTRA_VS}),
+        url=VS + "extra",
+        code="x",
+        system=EXTRA,
+    )
     assert out(service.validate_value_set_code(request))["result"] is True
     assert service.find_value_set(VS + "extra") is None
     assert service.find_code_system(EXTRA) is None
@@ -29,10 +39,19 @@ def test_tx_resources_are_used_for_that_request_only(service: TerminologyService
 
 
 def test_a_request_may_shadow_a_held_code_system_without_changing_it(service: TerminologyService) -> None:
-    shadow = {"resourceType": "CodeSystem", "url": SHAPES, "version": "1.0.0", "status": "active",
-              "content": "complete", "concept": [{"code": "blob", "display": "Blob"}]}  # fmt: skip
-    shadowed = out(service.validate_value_set_code(
-        params(("tx-resource", {"resource": shadow}), url=VS + "all-shapes", code="blob", system=SHAPES)))  # fmt: skip
+    shadow = {
+        "resourceType": "CodeSystem",
+        "url": SHAPES,
+        "version": "1.0.0",
+        "status": "active",
+        "content": "complete",
+        "concept": [{"code": "blob", "display": "Blob"}],
+    }
+    shadowed = out(
+        service.validate_value_set_code(
+            params(("tx-resource", {"resource": shadow}), url=VS + "all-shapes", code="blob", system=SHAPES)
+        )
+    )
     assert shadowed["result"] is True
     assert (
         out(service.validate_value_set_code(params(url=VS + "all-shapes", code="blob", system=SHAPES)))["result"]

@@ -186,9 +186,24 @@ def test_bad_requests(service: TerminologyService) -> None:
 
 
 def test_a_missing_import_makes_the_answer_false_not_an_error(service: TerminologyService) -> None:
-    broken = {"resourceType": "ValueSet", "url": VS + "broken", "status": "active",
-              "compose": {"include": [{"valueSet": [VS + "gone"]}]}}  # fmt: skip
-    result = out(service.validate_value_set_code(params(("tx-resource", {"resource": broken}), url=VS + "broken",
-                                                        code="circle", system=SHAPES)))  # fmt: skip
+    broken = {
+        "resourceType": "ValueSet",
+        "url": VS + "broken",
+        "status": "active",
+        "compose": {"include": [{"valueSet": [VS + "gone"]}]},
+    }
+    result = out(
+        service.validate_value_set_code(
+            params(("tx-resource", {"resource": broken}), url=VS + "broken", code="circle", system=SHAPES)
+        )
+    )
     assert result["result"] is False
     assert result["message"] == f"A definition for the value Set '{VS}gone' could not be found"
+
+
+def test_code_system_url_may_carry_the_version(service: TerminologyService) -> None:
+    older = out(service.validate_code_system_code(params(url=f"{VERSIONED}|1.0.0", code="b")))
+    assert older["result"] is False
+    assert older["version"] == "1.0.0"
+    newer = out(service.validate_code_system_code(params(url=f"{VERSIONED}|2.0.0", code="b")))
+    assert newer["result"] is True
