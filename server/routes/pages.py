@@ -58,24 +58,25 @@ def _serves_fhir_read(app: FastAPI) -> bool:
     )
 
 
-def _site(state: AppState, app: FastAPI) -> tuple[Links, dict[str, str]]:
+def _site(state: AppState, app: FastAPI) -> dict[str, str]:
+    """The rendered pages, built on the first request (when every router of the app is known) and kept."""
     cached = state.extras.get(_CACHE_KEY)
-    if cached is None:
+    if not isinstance(cached, dict):
         links = FHIR_READ_LINKS if _serves_fhir_read(app) else LOCAL_LINKS
-        cached = (links, render_site(state.package, state.traceability, links))
+        cached = render_site(state.package, state.traceability, links)
         state.extras[_CACHE_KEY] = cached
-    return cached  # type: ignore[return-value]
+    return cached
 
 
 def _page(state: AppState, app: FastAPI, name: str) -> Response:
-    links, pages = _site(state, app)
+    pages = _site(state, app)
     suffix = name[name.rfind(".") :]
     if name in pages:
         return Response(pages[name], media_type=MEDIA_TYPES[suffix], headers=SECURITY_HEADERS)
-    if suffix in (".json", ".xml") and links is LOCAL_LINKS:
+    if suffix in (".json", ".xml"):  # the static site's file names work on the server too
         type_name, _, rest = name.partition("-")
         resource = state.package.get(type_name, rest[: -len(suffix)])
-        if resource is not None and name in (links.json(resource), links.xml(resource)):
+        if resource is not None:
             return Response(resource_file(resource, suffix), media_type=MEDIA_TYPES[suffix], headers=SECURITY_HEADERS)
     raise NotFoundError(f"no page '{name}': start at / for the overview")
 
@@ -88,5 +89,5 @@ def read_overview(request: Request, state: StateDep) -> Response:
 
 @router.api_route("/{name:sitefile}", methods=["GET", "HEAD"], response_class=Response, include_in_schema=False)
 def read_site_file(name: str, request: Request, state: StateDep) -> Response:
-    """One page of the site (or, when no FHIR read route is served, a resource's JSON or XML)."""
+    """One page of the site, or a resource's JSON or XML under its static-site name (`ValueSet-ssri.json`)."""
     return _page(state, request.app, name)

@@ -52,6 +52,9 @@ def test_read_site_file_resource_json_and_xml(client: TestClient, package: Packa
     assert xml.status_code == 200
     assert etree.fromstring(xml.content).tag == "{http://hl7.org/fhir}ValueSet"
     assert 'href="downloads/package.tgz"' in client.get("/").text
+    # the app serves GET /fhir/{type}/{id}, so the pages link there
+    assert 'href="/fhir/ValueSet/ssri?_format=json"' in client.get("/ValueSet-ssri.html").text
+    assert client.get("/fhir/ValueSet/ssri?_format=json").json() == resource
 
 
 @pytest.mark.parametrize("name", ["nothing.html", "ValueSet-unknown.json", "Unknown-ssri.xml", "ValueSet.json"])
@@ -104,6 +107,6 @@ def test_pages_link_to_fhir_read_route_when_served(package: Package) -> None:
         page = c.get("/ValueSet-ssri.html").text
         assert 'href="/fhir/ValueSet/ssri?_format=json"' in page
         assert 'href="/fhir/ValueSet/ssri?_format=xml"' in page
-        assert c.get("/ValueSet-ssri.json").status_code == 404  # the FHIR read route serves it instead
+        assert c.get("/ValueSet-ssri.json").status_code == 200  # the static-site name works too
     with TestClient(_app_with([pages.router], package)) as c:
         assert 'href="ValueSet-ssri.json"' in c.get("/ValueSet-ssri.html").text
