@@ -8,6 +8,7 @@ from fhir_ldn import __version__
 from fhir_ldn.config import Settings
 from fhir_ldn.package.loader import load_package
 from server import errors
+from server.cds import service as cds_service
 from server.routes import ROUTERS
 from server.state import AppState
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.fhir_ldn = AppState(settings=settings, package=load_package(settings))
     errors.install(app)
+    cds_service.install(app, settings, app.state.fhir_ldn.package)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -9,7 +9,9 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "apply",
         "capabilities",
+        "cds",
         "cli",
         "config",
         "constants",
