@@ -6,6 +6,7 @@ FHIR operation routers come before `read_search`, whose `/fhir/{type}/{id}` woul
 from fastapi import APIRouter
 
 from server.routes import (
+    activitydefinition_apply,
     cds_feedback,
     cds_services,
     codesystem_lookup,
@@ -16,6 +17,7 @@ from server.routes import (
     health,
     metadata,
     pages,
+    plandefinition_apply,
     read_search,
     valueset_expand,
     valueset_validate_code,
@@ -34,6 +36,8 @@ ROUTERS: list[APIRouter] = [
     codesystem_lookup.router,
     conceptmap_translate.router,
     codesystem_subsumes.router,
+    plandefinition_apply.router,
+    activitydefinition_apply.router,
     versions.router,
     metadata.router,
     read_search.router,  # last of the FHIR routes: /fhir/{type}/{id}

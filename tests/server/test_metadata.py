@@ -25,7 +25,10 @@ def test_capability_statement_lists_what_is_served(fhir_client: TestClient, pack
     assert operations["ValueSet"] == ["expand", "validate-code"]
     assert operations["CodeSystem"] == ["lookup", "subsumes", "validate-code"]
     assert operations["ConceptMap"] == ["translate"]
-    assert operations["PlanDefinition"] == []
+    assert operations["PlanDefinition"] == ["apply"]
+    assert operations["ActivityDefinition"] == ["apply"]
+    apply = resources["PlanDefinition"]["operation"][0]
+    assert apply["definition"] == "http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply"
     expand = next(o for o in resources["ValueSet"]["operation"] if o["name"] == "expand")
     assert expand["definition"] == "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"
     assert {p["name"] for p in resources["ClinicalUseDefinition"]["searchParam"]} >= {"subject", "type", "status"}
