@@ -1,21 +1,24 @@
-"""The CDS rule in words: triggers, conditions and a preview of each card, read from an ECA PlanDefinition.
+"""The CDS rule in words (triggers, conditions) and a preview of each card exactly as the CDS service sends it.
 
-Follows the CDS-on-FHIR mapping: card = child action (summary = title, detail = description, indicator from
-priority), suggestions = its child actions (label = title), card source = the rule's `documentation` artifact,
-links = the card's documentation citations (their DOI when they have one).
+The words come from the ECA PlanDefinition; the cards come from the CDS engine itself (`fhir_ldn.cds`): each
+card is `card_json` of the engine's card template for an example patient, so the preview cannot drift from
+what an EHR receives (summary, indicator, detail, source, DOI links, override reasons, suggestions).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from fhir_ldn.apply.activitydefinition import ApplyContext
+from fhir_ldn.cds.cards import card_json
+from fhir_ldn.cds.engine import load_rules
 from fhir_ldn.package.index import Package, Resource
-from fhir_ldn.site.expansion import Member, enumerate_value_set, terminology_service
-from fhir_ldn.site.views import Linker, doi_of, doi_url, page_name, title_of
+from fhir_ldn.site.views import Linker, page_name, title_of
 
-# request-priority -> CDS Hooks indicator, the equivalences of the core ConceptMap `cdshooks-indicator`.
-INDICATOR_BY_PRIORITY = {"routine": "info", "urgent": "warning", "stat": "critical"}
+EXAMPLE_PATIENT = "Patient/example"
+FRESH_UUID = "(a new UUID in every response)"  # the preview stays the same from build to build
 
 
 @dataclass(frozen=True)
@@ -30,30 +33,49 @@ class Condition:
 class Link:
     label: str
     url: str
-    external: bool
 
 
 @dataclass(frozen=True)
 class Suggestion:
     label: str
-    action_type: str  # create | update | delete
-    description: str
+    description: str  # the suggestion's action description
     creates: str  # e.g. "ServiceRequest (proposal): Track subtle mood shifts"
     definition_page: str | None
 
 
 @dataclass(frozen=True)
 class CardPreview:
+    """One card: the rule's words for when it applies, and the card as the service sends it."""
+
     action_id: str
-    summary: str
-    indicator: str
-    detail: str  # markdown
-    source: Link | None
     conditions: list[Condition]
     suggestions: list[Suggestion]
-    selection_behavior: str | None
-    links: list[Link]
-    override_reasons: list[Member]
+    card: dict[str, Any]  # the CDS Hooks card JSON (for an example patient)
+    source: Link | None  # the card's source, linked to its page here when it is in the package
+
+    @property
+    def summary(self) -> str:
+        return str(self.card["summary"])
+
+    @property
+    def indicator(self) -> str:
+        return str(self.card["indicator"])
+
+    @property
+    def detail(self) -> str:
+        return str(self.card.get("detail", ""))
+
+    @property
+    def links(self) -> list[Link]:
+        return [Link(str(x["label"]), str(x["url"])) for x in self.card.get("links", [])]
+
+    @property
+    def override_reasons(self) -> list[str]:
+        return [str(r.get("display", r.get("code", ""))) for r in self.card.get("overrideReasons", [])]
+
+    @property
+    def selection_behavior(self) -> str | None:
+        return self.card.get("selectionBehavior")
 
 
 @dataclass(frozen=True)
@@ -84,24 +106,21 @@ def _conditions(action: dict[str, Any]) -> list[Condition]:
     return out
 
 
-def _source(rule: Resource, linker: Linker) -> Link | None:
-    for artifact in rule.get("relatedArtifact", []):
-        if artifact.get("type") == "documentation":
-            href = linker.href(artifact.get("resource")) or artifact.get("resource", "")
-            return Link(artifact.get("display") or artifact.get("label", ""), href, href.startswith("http"))
-    return None
+def service_cards(package: Package, rule_id: str) -> dict[str, dict[str, Any]]:
+    """The engine's cards of one ECA PlanDefinition, by action id, for an example patient."""
+    context = ApplyContext(subject=EXAMPLE_PATIENT)
+    for rule in load_rules(package):
+        if rule.id == rule_id:
+            templates = (c.card for g in rule.groups for c in g.cards)
+            return {t.action_id: _without_uuids(json.loads(card_json(t, context))) for t in templates}
+    return {}
 
 
-def _links(action: dict[str, Any], linker: Linker) -> list[Link]:
-    out = []
-    for doc in action.get("documentation", []):
-        target = linker.resolve(doc.get("resource"))
-        doi = doi_of(target) if target is not None and target["resourceType"] == "Citation" else None
-        if doi:
-            out.append(Link(doc.get("display", doi), doi_url(doi), True))
-        elif target is not None:
-            out.append(Link(doc.get("display") or title_of(target), page_name(target), False))
-    return out
+def _without_uuids(card: dict[str, Any]) -> dict[str, Any]:
+    card["uuid"] = FRESH_UUID
+    for suggestion in card.get("suggestions", []):
+        suggestion["uuid"] = FRESH_UUID
+    return card
 
 
 def _suggestion(action: dict[str, Any], linker: Linker) -> Suggestion:
@@ -109,60 +128,47 @@ def _suggestion(action: dict[str, Any], linker: Linker) -> Suggestion:
     creates = ""
     if definition is not None and definition["resourceType"] == "ActivityDefinition":
         creates = f"{definition.get('kind', '')} ({definition.get('intent', 'proposal')}): {title_of(definition)}"
-    action_type = next((c.get("code", "") for c in action.get("type", {}).get("coding", [])), "create")
     return Suggestion(
         label=str(action.get("title", "")),
-        action_type=action_type,
         description=str(action.get("description", "")),
         creates=creates,
         definition_page=page_name(definition) if definition is not None else None,
     )
 
 
-def _override_reasons(rule: Resource, package: Package) -> list[Member]:
-    for artifact in rule.get("relatedArtifact", []):
-        if artifact.get("type") == "depends-on" and artifact.get("label") == "override-reasons":
-            return enumerate_value_set(terminology_service(package), artifact.get("resource", "")).members
-    return []
-
-
-def _card(action: dict[str, Any], source: Link | None, reasons: list[Member], linker: Linker) -> CardPreview:
-    children = action.get("action", [])
-    return CardPreview(
-        action_id=str(action.get("id", "")),
-        summary=str(action.get("title", "")),
-        indicator=INDICATOR_BY_PRIORITY.get(str(action.get("priority", "routine")), "info"),
-        detail=str(action.get("description", "")),
-        source=source,
-        conditions=_conditions(action),
-        suggestions=[_suggestion(a, linker) for a in children],
-        selection_behavior=action.get("selectionBehavior") if children else None,
-        links=_links(action, linker),
-        override_reasons=reasons,
-    )
+def _source(card: dict[str, Any], linker: Linker) -> Link | None:
+    source = card.get("source")
+    if not isinstance(source, dict):
+        return None
+    url = str(source.get("url", ""))
+    return Link(str(source.get("label", "")), linker.href(url) or url)
 
 
 def explain_rule(rule: Resource, package: Package, linker: Linker) -> list[RuleGroup]:
-    """The rule's triggered actions, each with its cards (its child actions, or itself if it has none)."""
-    source, reasons = _source(rule, linker), _override_reasons(rule, package)
+    """The rule's triggered actions, each with the cards the service builds from its child actions."""
+    cards = service_cards(package, str(rule["id"]))
     groups = []
     for action in rule.get("action", []):
-        triggers = [t.get("name", t.get("type", "")) for t in action.get("trigger", [])]
-        children = action.get("action", [])
-        cards = (
-            [_card(a, source, reasons, linker) for a in children]
-            if children
-            else [_card(action, source, reasons, linker)]
-        )
+        previews = [
+            CardPreview(
+                action_id=str(child.get("id", "")),
+                conditions=_conditions(child),
+                suggestions=[_suggestion(a, linker) for a in child.get("action", [])],
+                card=cards[str(child.get("id", ""))],
+                source=_source(cards[str(child.get("id", ""))], linker),
+            )
+            for child in action.get("action", [])
+            if str(child.get("id", "")) in cards
+        ]
         groups.append(
             RuleGroup(
                 action_id=str(action.get("id", "")),
                 title=str(action.get("title", "")),
                 description=str(action.get("description", "")),
-                triggers=triggers,
-                conditions=_conditions(action) if children else [],
+                triggers=[t.get("name", t.get("type", "")) for t in action.get("trigger", [])],
+                conditions=_conditions(action),
                 inputs=[str(i.get("title", "")) for i in action.get("input", []) if i.get("title")],
-                cards=cards,
+                cards=previews,
             )
         )
     return groups
