@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,3 +131,19 @@ def test_apply_plan_definition_malformed_body(client: TestClient) -> None:
     assert response.status_code == 400
     assert response.json()["resourceType"] == "OperationOutcome"
     assert client.post(f"/fhir/PlanDefinition/{PROTOCOL}/$apply", content=b"x").status_code == 415
+
+
+def test_apply_plan_definition_readme_example(client: TestClient) -> None:
+    """docs/examples/apply-ldn-augmentation.json, the body of the README's curl example."""
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "apply-ldn-augmentation.json"
+    response = client.post(f"/fhir/PlanDefinition/{PROTOCOL}/$apply", content=example.read_bytes(), headers=FHIR_JSON)
+    assert response.status_code == 200
+    kinds = [e["resource"]["resourceType"] for e in response.json()["entry"]]
+    assert kinds == [
+        "RequestOrchestration",
+        "MedicationRequest",
+        "MedicationRequest",
+        "ServiceRequest",
+        "ServiceRequest",
+        "CommunicationRequest",
+    ]
