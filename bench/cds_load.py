@@ -65,9 +65,9 @@ def app_with_trivial() -> FastAPI:
     First, so that it pays the app's middleware (CORS, error handlers) but not its routing table: the
     trivial endpoint costs exactly what any endpoint of this app must cost.
     """
-    from server.app import create_app
+    from server.app import create_served_app
 
-    app = create_app()
+    app = create_served_app()
     app.post("/bench/trivial")(_trivial)
     app.router.routes.insert(0, app.router.routes.pop())
     mark_changed = getattr(app.router, "_mark_routes_changed", None)  # FastAPI caches its route list

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from fhir_ldn import __version__
@@ -27,3 +29,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `fhir-ldn serve` runs it (uvicorn factory): `create_app` plus a frozen start-up heap."""
+    app = create_app()
+    app.router.on_startup.append(_freeze_startup_heap)
+    return app
+
+
+def _freeze_startup_heap() -> None:
+    """Move everything built at start-up (package, indexes, compiled rules) out of the collector's reach.
+
+    The long-lived start-up heap would otherwise be rescanned by every full collection that request
+    garbage triggers; freezing it is the standard remedy (gc.freeze, Python 3.7+).
+    """
+    gc.collect()
+    gc.freeze()
