@@ -22,7 +22,7 @@ from fhir_ldn.apply.parameters import ApplyInput
 from fhir_ldn.apply.patient_data import medications_from_data, package_strengths
 from fhir_ldn.cds.engine import Condition, ConditionCompiler
 from fhir_ldn.cds.valuesets import ValueSetIndex
-from fhir_ldn.errors import ApplyError, FhirLdnError, Issue
+from fhir_ldn.errors import ApplyError, Issue
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.package.index import Package
 from fhir_ldn.terminology import TerminologyService
@@ -153,13 +153,15 @@ class PlanApplier:
         return bundle
 
     def _compiled(self, action: Mapping[str, Any], where: str) -> list[tuple[Condition, str]]:
-        cached = self._conditions.get(where)
+        """The action's applicability conditions, compiled once, each with its description."""
+        applicability = [c for c in action.get("condition") or () if c.get("kind") == "applicability"]
+        key = where + "".join(f"|{(c.get('expression') or {}).get('expression')}" for c in applicability)
+        cached = self._conditions.get(key)
         if cached is None:
-            applicability = [c for c in action.get("condition") or () if c.get("kind") == "applicability"]
-            compiled = self._compiler.compile(action.get("condition"), where)
+            compiled = self._compiler.compile(applicability, where)
             descriptions = [str((c.get("expression") or {}).get("description") or "") for c in applicability]
             cached = list(zip(compiled, descriptions, strict=True))
-            self._conditions[where] = cached
+            self._conditions[key] = cached
         return cached
 
     def _actions(
@@ -173,10 +175,9 @@ class PlanApplier:
         out: list[Resource] = []
         for i, action in enumerate(actions):
             here = f"{where}[{i}]"
+            conditions = self._compiled(action, here)
             try:
-                failed = [d or c.expression for c, d in self._compiled(action, here) if not c.holds(context.variables)]
-            except FhirLdnError:
-                raise
+                failed = [d or c.expression for c, d in conditions if not c.holds(context.variables)]
             except Exception as exc:  # fhirpathpy raises plain exceptions on evaluation errors
                 raise ApplyError(f"{here}: the condition could not be evaluated: {exc}", expression=here) from exc
             if failed:

@@ -196,3 +196,13 @@ def test_apply_plan_fresh_ids_each_call(applier: PlanApplier, package: Package) 
     second = applier.apply_plan(package.require(*PROTOCOL), request)
     assert {e["fullUrl"] for e in first["entry"]}.isdisjoint(e["fullUrl"] for e in second["entry"])
     assert all(e["fullUrl"] == f"urn:uuid:{e['resource']['id']}" for e in first["entry"])
+
+
+def test_apply_plan_definition_canonical_must_be_an_activity_definition(applier: PlanApplier, package: Package) -> None:
+    protocol = package.require(*PROTOCOL)
+    group = protocol["action"][0]
+    wrong = {"id": "x", "definitionCanonical": package.require("ValueSet", "ssri")["url"]}
+    plan = {**protocol, "action": [{**group, "action": [wrong]}]}
+    request = ApplyInput(subject=patients.PATIENT, data=patients.on_ssri("R5"), variables={})
+    with pytest.raises(ApplyError, match="not an ActivityDefinition"):
+        applier.apply_plan(plan, request)
