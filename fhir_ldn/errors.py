@@ -42,6 +42,9 @@ class Issue:
     text: str
     expression: str | None = None
     location: str | None = None  # a file name, for package errors
+    line: int | None = None  # position in the validated document (validation issues)
+    column: int | None = None
+    message_id: str | None = None  # the HL7 validator's message key, or "<profile url>#<constraint key>"
 
 
 class FhirLdnError(Exception):

@@ -7,6 +7,11 @@ from typing import Any
 
 from fhir_ldn.errors import FhirLdnError, Issue
 
+_EXT = "http://hl7.org/fhir/StructureDefinition/operationoutcome-"
+ISSUE_LINE_EXTENSION = _EXT + "issue-line"
+ISSUE_COL_EXTENSION = _EXT + "issue-col"
+MESSAGE_ID_EXTENSION = _EXT + "message-id"
+
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
     out: dict[str, Any] = {"severity": issue.severity, "code": issue.code, "details": {"text": issue.text}}
@@ -14,6 +19,15 @@ def _issue_json(issue: Issue) -> dict[str, Any]:
         out["expression"] = [issue.expression]
     if issue.location:
         out["diagnostics"] = issue.location
+    extensions: list[dict[str, Any]] = []
+    if issue.line is not None:
+        extensions.append({"url": ISSUE_LINE_EXTENSION, "valueInteger": issue.line})
+    if issue.column is not None:
+        extensions.append({"url": ISSUE_COL_EXTENSION, "valueInteger": issue.column})
+    if issue.message_id is not None:
+        extensions.append({"url": MESSAGE_ID_EXTENSION, "valueCode": issue.message_id})
+    if extensions:
+        out = {"extension": extensions, **out}
     return out
 
 

@@ -1,0 +1,131 @@
+"""The validator's public interface: validate JSON or XML text (or a parsed resource) against R5 and profiles.
+
+validator = Validator(Session(default_source(extra_resources)))
+result = validator.validate_json(text, profiles=["https://.../StructureDefinition/x"])
+result.outcome()   # an R5 OperationOutcome in the HL7 validator's style
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir_ldn.errors import Issue
+from fhir_ldn.outcome import operation_outcome
+from fhir_ldn.validation.definitions import CoreSource, DefinitionSource
+from fhir_ldn.validation.issues import ValidationIssue
+from fhir_ldn.validation.jsonsource import JsonDocument, JsonSyntaxError, parse_json
+from fhir_ldn.validation.session import Session
+from fhir_ldn.validation.structure import Walker
+
+EXTENSIONS_PACKAGE = ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
+_SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
+
+
+def core_sources() -> list[CoreSource]:
+    """The R5 core package and the standard extensions package (installed into the FHIR package cache on first use)."""
+    from fhir_ldn.core_defs import load_core_definitions, load_package_definitions
+
+    return [load_core_definitions(), load_package_definitions(*EXTENSIONS_PACKAGE)]
+
+
+def default_source(extra: Iterable[dict[str, Any]] = ()) -> DefinitionSource:
+    return DefinitionSource(core_sources(), extra)
+
+
+@dataclass
+class ValidationResult:
+    """The issues found in one input, with line/column where known."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(i.severity in ("error", "fatal") for i in self.issues)
+
+    def count(self, *severities: str) -> int:
+        return sum(1 for i in self.issues if i.severity in severities)
+
+    def outcome(self) -> dict[str, Any]:
+        return operation_outcome(self.issues)
+
+
+def _to_issue(issue: ValidationIssue, positions: dict[Any, tuple[int, int]]) -> Issue:
+    line, column = issue.line, issue.column
+    if line is None and issue.pointer in positions:
+        line, column = positions[issue.pointer]
+    return Issue(
+        issue.severity,
+        issue.code,
+        issue.text,
+        issue.xml_path or issue.expression,
+        None,
+        line,
+        column,
+        issue.message_id,
+    )
+
+
+def finish(issues: list[ValidationIssue], doc: JsonDocument | None) -> ValidationResult:
+    ordered = sorted(issues, key=lambda i: _SEVERITY_ORDER.get(i.severity, 9))
+    positions = doc.locate_all([i.pointer for i in ordered]) if doc is not None and ordered else {}
+    return ValidationResult([_to_issue(i, positions) for i in ordered])
+
+
+class Validator:
+    """Validates instances with one Session (definitions and caches are reused between calls)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def validate_resource(self, resource: Any, profiles: Sequence[str] = ()) -> ValidationResult:
+        """Validate an already-parsed resource (JSON dict); no line/column information."""
+        walker = Walker(self.session)
+        walker.validate_resource(resource, str(_type_of(resource)), (), None, profiles)
+        return finish(walker.issues, None)
+
+    def validate_json(
+        self, text: str | bytes, profiles: Sequence[str] = (), *, positions: bool = True
+    ) -> ValidationResult:
+        """Validate FHIR JSON text; syntax errors become a fatal issue with the position.
+
+        `positions=False` skips the line/column lookup (faster for bulk runs that only count issues).
+        """
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                return ValidationResult([Issue("fatal", "invalid", f"The content is not UTF-8: {exc}")])
+        try:
+            doc = parse_json(text)
+        except JsonSyntaxError as exc:
+            issue = Issue(
+                "fatal",
+                "invalid",
+                f"Error parsing JSON: {exc}",
+                None,
+                None,
+                exc.line,
+                exc.column,
+                "Error_parsing_JSON_",
+            )
+            return ValidationResult([issue])
+        walker = Walker(self.session, doc.duplicates)
+        walker.validate_resource(doc.data, str(_type_of(doc.data)), (), None, profiles)
+        return finish(walker.issues, doc if positions else None)
+
+    def validate_xml(self, content: bytes, profiles: Sequence[str] = ()) -> ValidationResult:
+        """Validate FHIR XML: converted to the JSON form, then validated like JSON."""
+        from fhir_ldn.validation.xmlinput import read_xml_resource
+
+        resource = read_xml_resource(content)
+        if resource is None:
+            return ValidationResult([Issue("fatal", "invalid", "The content is not a FHIR resource in XML", None)])
+        return self.validate_resource(resource, profiles)
+
+
+def _type_of(resource: Any) -> str:
+    if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+        return str(resource["resourceType"])
+    return "$"
