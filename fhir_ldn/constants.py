@@ -27,3 +27,27 @@ EXTERNAL_CANONICAL_PREFIXES = (
 UNHELD_CODE_SYSTEMS = (UCUM,)
 
 ISSUE_SOURCE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-source"
+MESSAGE_ID_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id"
+TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
+
+# Terminology: concept properties, extensions and code systems the terminology engine reads or writes.
+CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+HL7_TERM_MAINT_INFRA = "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra"
+SD = "http://hl7.org/fhir/StructureDefinition/"
+EXT_CS_CONCEPT_ORDER = SD + "codesystem-conceptOrder"
+EXT_CS_LABEL = SD + "codesystem-label"
+EXT_VS_CONCEPT_ORDER = SD + "valueset-conceptOrder"
+EXT_VS_LABEL = SD + "valueset-label"
+EXT_VS_DEPRECATED = SD + "valueset-deprecated"
+EXT_VS_CONCEPT_DEFINITION = SD + "valueset-concept-definition"
+EXT_VS_SUPPLEMENT = SD + "valueset-supplement"
+EXT_VS_EXPANSION_PARAMETER = SD + "valueset-expansion-parameter"
+EXT_VS_UNCLOSED = SD + "valueset-unclosed"
+EXT_ITEM_WEIGHT = SD + "itemWeight"
+EXT_RENDERING_STYLE = SD + "rendering-style"
+EXT_RENDERING_XHTML = SD + "rendering-xhtml"
+EXT_STANDARDS_STATUS = SD + "structuredefinition-standards-status"
+EXT_DATA_ABSENT_REASON = SD + "data-absent-reason"
+EXT_APPLICATION_FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
+FEATURE_TX_TEST_VERSION = "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version"
+FEATURE_CODESYSTEM_AS_PARAMETER = "http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"

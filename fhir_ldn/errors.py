@@ -12,7 +12,9 @@ response::
     ├── RequestError                  (400, invalid)     the client sent something wrong
     │   ├── NotFoundError             (404, not-found)   unknown resource, operation or service
     │   ├── UnsupportedMediaTypeError (415, not-supported)
-    │   └── BusinessRuleError         (422, business-rule)
+    │   ├── BusinessRuleError         (422, business-rule)
+    │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
+    │                                 unknown value set/code system/supplement, broken compose, bad filter
     └── UpstreamError                 (502, transient)   a server we called failed
 
 Exit codes of the `fhir-ldn` command are named in `ExitCode` and never reused.
@@ -42,9 +44,11 @@ class Issue:
     text: str
     expression: str | None = None
     location: str | None = None  # a file name, for package errors
+    message_id: str | None = None  # HL7 validator / tx.fhir.org message key (extension operationoutcome-message-id)
+    tx_code: str | None = None  # code from http://hl7.org/fhir/tools/CodeSystem/tx-issue-type (details.coding)
+    echo_location: bool = False  # also write the R4-style issue.location = [expression]
     line: int | None = None  # position in the validated document (validation issues)
     column: int | None = None
-    message_id: str | None = None  # the HL7 validator's message key, or "<profile url>#<constraint key>"
 
 
 class FhirLdnError(Exception):
@@ -131,3 +135,42 @@ class UpstreamError(FhirLdnError):
 
     issue_code = "transient"
     http_status = 502
+
+
+class TerminologyError(RequestError):
+    """A terminology operation cannot be answered (unknown value set, code system or supplement; broken compose).
+
+    Carries the HTTP status and FHIR issue type for its case, and the terminology issue details
+    (`message_id`, `tx_code`) the HL7 terminology ecosystem expects.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int = 400,
+        issue_code: str = "invalid",
+        message_id: str | None = None,
+        tx_code: str | None = None,
+        expression: str | None = None,
+        echo_location: bool = False,
+    ):
+        super().__init__(message, expression=expression)
+        self.http_status = http_status
+        self.issue_code = issue_code
+        self.message_id = message_id
+        self.tx_code = tx_code
+        self.echo_location = echo_location
+
+    def issues(self) -> list[Issue]:
+        return [
+            Issue(
+                self.severity,
+                self.issue_code,
+                self.message,
+                self.expression,
+                message_id=self.message_id,
+                tx_code=self.tx_code,
+                echo_location=self.echo_location,
+            )
+        ]

@@ -5,29 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fhir_ldn.constants import MESSAGE_ID_EXTENSION, TX_ISSUE_TYPE
 from fhir_ldn.errors import FhirLdnError, Issue
 
 _EXT = "http://hl7.org/fhir/StructureDefinition/operationoutcome-"
 ISSUE_LINE_EXTENSION = _EXT + "issue-line"
 ISSUE_COL_EXTENSION = _EXT + "issue-col"
-MESSAGE_ID_EXTENSION = _EXT + "message-id"
 
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
     out: dict[str, Any] = {"severity": issue.severity, "code": issue.code, "details": {"text": issue.text}}
-    if issue.expression:
-        out["expression"] = [issue.expression]
-    if issue.location:
-        out["diagnostics"] = issue.location
     extensions: list[dict[str, Any]] = []
-    if issue.line is not None:
+    if issue.line is not None:  # position in the validated document, as the HL7 validator reports it
         extensions.append({"url": ISSUE_LINE_EXTENSION, "valueInteger": issue.line})
     if issue.column is not None:
         extensions.append({"url": ISSUE_COL_EXTENSION, "valueInteger": issue.column})
-    if issue.message_id is not None:
-        extensions.append({"url": MESSAGE_ID_EXTENSION, "valueCode": issue.message_id})
+    if issue.message_id:
+        extensions.append({"url": MESSAGE_ID_EXTENSION, "valueString": issue.message_id})
     if extensions:
-        out = {"extension": extensions, **out}
+        out["extension"] = extensions
+    if issue.tx_code:
+        out["details"] = {"coding": [{"system": TX_ISSUE_TYPE, "code": issue.tx_code}], "text": issue.text}
+    if issue.expression:
+        out["expression"] = [issue.expression]
+        if issue.echo_location:
+            out["location"] = [issue.expression]
+    if issue.location:
+        out["diagnostics"] = issue.location
     return out
 
 

@@ -8,7 +8,9 @@ from typing import Any, Literal
 from fastapi import Request
 from fastapi.responses import Response
 
-from fhir_ldn.errors import RequestError, UnsupportedMediaTypeError
+from fhir_ldn.errors import BusinessRuleError, RequestError, UnsupportedMediaTypeError
+from fhir_ldn.formats.decimal_json import dumps as dumps_keeping_decimals
+from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource, resource_to_xml
 
@@ -48,18 +50,32 @@ def response_format(request: Request) -> Format:
     return "json"
 
 
-def render(resource: dict[str, Any], fmt: Format, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """The resource as a FHIR JSON or XML response."""
+def render(
+    resource: dict[str, Any],
+    fmt: Format,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    pretty: bool = False,
+) -> Response:
+    """The resource as a FHIR JSON or XML response (compact JSON unless `pretty`)."""
     if fmt == "xml":
-        return Response(resource_to_xml(resource), status_code=status, media_type=FHIR_XML, headers=headers)
-    return Response(dump_bytes(resource), status_code=status, media_type=FHIR_JSON, headers=headers)
+        try:
+            xml = resource_to_xml(resource)
+        except ValueError as exc:  # e.g. echoed client content that is not valid R5: not a server fault
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise BusinessRuleError(f"the result cannot be written as FHIR XML ({first}); ask for JSON") from exc
+        return Response(xml, status_code=status, media_type=FHIR_XML, headers=headers)
+    body = dump_bytes(resource) if pretty else dumps_keeping_decimals(resource, indent=None).encode("utf-8")
+    return Response(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
 def fhir_response(
     resource: dict[str, Any], request: Request, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    """The resource as FHIR JSON or XML, as the client asked."""
-    return render(resource, response_format(request), status, headers)
+    """The resource as FHIR JSON or XML, as the client asked (`_pretty=true`: indented JSON)."""
+    pretty = request.query_params.get("_pretty") == "true"
+    return render(resource, response_format(request), status, headers, pretty=pretty)
 
 
 def body_format(request: Request) -> Format:
@@ -83,9 +99,11 @@ def parse_body(content: bytes, fmt: Format) -> dict[str, Any]:
         except XmlFormatError as exc:
             raise RequestError(str(exc)) from exc
     try:
-        data = json.loads(content)
+        data = loads_keeping_decimals(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(f"malformed JSON: {exc}") from exc
+    except RecursionError:
+        raise RequestError("the JSON body is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("resourceType"), str):
         raise RequestError("the body is not a FHIR resource (no resourceType)")
     return data

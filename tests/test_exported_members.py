@@ -11,15 +11,19 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "capabilities",
         "cli",
         "config",
         "constants",
+        "core_defs",
         "errors",
         "fhirpath",
         "formats",
         "jsonwalk",
         "outcome",
         "package",
+        "search",
+        "terminology",
         "traceability",
     }
     submodules = {m for m in public if isinstance(getattr(fhir_ldn, m), types.ModuleType)}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,23 +39,27 @@ def _build_index(folder: Path) -> dict[str, Any]:
     return {"index-version": INDEX_VERSION, "by_url": by_url, "types": types}
 
 
-def _load_index(folder: Path) -> dict[str, Any]:
-    """The compact index, cached next to the package files (rebuilt if missing or stale)."""
-    index_path = folder / INDEX_FILE
+def _cached_json(path: Path, key: str, version: int, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """JSON data cached in `path`, rebuilt by `build` when missing or when its `key` is not `version`."""
     try:
-        index: dict[str, Any] = json.loads(index_path.read_text(encoding="utf-8"))
-        if index.get("index-version") == INDEX_VERSION:
-            return index
+        cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get(key) == version:
+            return cached
     except (OSError, ValueError):
         pass
-    index = _build_index(folder)
+    data = {**build(), key: version}
     try:
-        tmp = index_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(index), encoding="utf-8")
-        tmp.replace(index_path)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
     except OSError:
         pass  # a read-only cache still works, just slower to start
-    return index
+    return data
+
+
+def _load_index(folder: Path) -> dict[str, Any]:
+    """The compact index, cached next to the package files (rebuilt if missing or stale)."""
+    return _cached_json(folder / INDEX_FILE, "index-version", INDEX_VERSION, lambda: _build_index(folder))
 
 
 class CoreDefinitions:
@@ -86,6 +92,14 @@ class CoreDefinitions:
 
     def type_names(self) -> list[str]:
         return sorted(self._types)
+
+    def derived(self, name: str, version: int, build: Callable[[CoreDefinitions], dict[str, Any]]) -> dict[str, Any]:
+        """Data derived from these definitions by `build`, cached as `.fhir-ldn-<name>.json` next to the files.
+
+        The cache is rebuilt when missing or when its `version` differs; a read-only cache still works.
+        """
+        path = self.folder / f".fhir-ldn-{name}.json"
+        return _cached_json(path, "derived-version", version, lambda: build(self))
 
 
 @cache

@@ -1,11 +1,12 @@
-"""Deterministic JSON serialisation (stable key order as authored, UTF-8, trailing newline)."""
+"""Deterministic JSON serialisation (stable key order as authored, UTF-8, trailing newline, decimals as read)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from fhir_ldn.formats.decimal_json import dumps
 
 
 def dump_bytes(data: Any) -> bytes:
     """Pretty, deterministic JSON bytes: the same input always gives the same bytes."""
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (dumps(data, indent=2) + "\n").encode("utf-8")

@@ -1,75 +1,76 @@
-"""FHIR XML: read with a hardened lxml parser, convert through the fhir.resources R5 models.
+"""FHIR XML in and out: the project's XML interface over the StructureDefinition-driven converter.
 
-`resource_to_xml` / `resource_from_xml` / `parse_xml_resource` are the project's XML interface; the
-StructureDefinition-driven converter of the validator issue replaces their internals, not their signatures.
+- `resource_to_xml(resource)`: FHIR JSON (a dict) -> FHIR XML bytes (`xml_write`).
+- `resource_from_xml(type, xml)` / `parse_xml_resource(xml)`: FHIR XML -> FHIR JSON, raising `XmlFormatError`
+  when the XML is malformed, has a DOCTYPE, is not the expected resource, or has structural problems that would
+  lose or corrupt data (unknown elements or attributes, a repeated single element, a bad boolean/number).
+- `read_xml(xml)`: the validator's entry point; returns the resource, every element's (line, column) and the
+  structural problems (`XmlProblem`) instead of raising on them. `parse_xml_with_locations` is its strict form.
+- `validate_xsd(xml)`: schema errors against the core package's `fhir-single.xsd`.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fhir.resources import get_fhir_model_class
-from lxml import etree
+from fhir_ldn.formats.instance_paths import hl7_expression, json_path, location_of
+from fhir_ldn.formats.xml_read import XmlDocument, XmlProblem, read_xml
+from fhir_ldn.formats.xml_safety import HARDENED_PARSER, XmlFormatError
+from fhir_ldn.formats.xml_write import write_xml
+from fhir_ldn.formats.xsd import validate_xsd
 
-from fhir_ldn.constants import FHIR_NS
+# Problems that do not change the data read: the order of elements, empty elements, xsi:schemaLocation.
+HARMLESS_PROBLEMS = frozenset({"order", "empty", "schema-location"})
 
-# No DTDs, no entity expansion, no network, bounded trees: safe for untrusted input.
-HARDENED_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
-)
-
-
-class XmlFormatError(ValueError):
-    """The bytes are not acceptable FHIR XML (malformed, DTD/entities, wrong namespace, unknown type)."""
-
-
-def resource_to_xml(resource: dict[str, Any]) -> bytes:
-    """Serialise a FHIR R5 resource (JSON dict) to FHIR XML bytes."""
-    model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    xml = model.model_dump_xml(pretty_print=False)
-    return xml if isinstance(xml, bytes) else str(xml).encode("utf-8")
-
-
-def _unicode_divs(node: Any) -> None:
-    """fhir.resources reads a div back with character references (&#8211;); restore real characters."""
-    if isinstance(node, dict):
-        text = node.get("text")
-        if isinstance(text, dict) and isinstance(text.get("div"), str) and "&#" in text["div"]:
-            root = etree.fromstring(text["div"].encode("utf-8"), HARDENED_PARSER)
-            text["div"] = etree.tostring(root, encoding="unicode")
-        for value in node.values():
-            _unicode_divs(value)
-    elif isinstance(node, list):
-        for value in node:
-            _unicode_divs(value)
+__all__ = [
+    "HARDENED_PARSER",
+    "HARMLESS_PROBLEMS",
+    "XmlDocument",
+    "XmlFormatError",
+    "XmlProblem",
+    "hl7_expression",
+    "json_path",
+    "location_of",
+    "parse_xml_resource",
+    "parse_xml_with_locations",
+    "read_xml",
+    "resource_from_xml",
+    "resource_to_xml",
+    "validate_xsd",
+]
 
 
-def resource_from_xml(resource_type: str, xml: bytes) -> dict[str, Any]:
-    """Parse FHIR XML bytes of a known resource type back into a JSON dict (trusted input)."""
-    model = get_fhir_model_class(resource_type).model_validate_xml(xml)
-    data: dict[str, Any] = json.loads(model.model_dump_json(exclude_none=True))
-    _unicode_divs(data)
-    return data
+def resource_to_xml(resource: dict[str, Any], *, pretty: bool = False) -> bytes:
+    """Serialise a FHIR R5 resource (JSON dict) to FHIR XML bytes; XmlFormatError if it is not valid FHIR JSON."""
+    return write_xml(resource, pretty=pretty)
+
+
+def _strict(document: XmlDocument) -> XmlDocument:
+    serious = [p for p in document.problems if p.kind not in HARMLESS_PROBLEMS]
+    if serious:
+        shown = "; ".join(
+            f"{p.message}{'' if p.expression in p.message else ' at ' + p.expression} (line {p.line}, col {p.column})"
+            for p in serious[:5]
+        )
+        more = f" (and {len(serious) - 5} more)" if len(serious) > 5 else ""
+        raise XmlFormatError(f"not valid FHIR XML: {shown}{more}")
+    return document
 
 
 def parse_xml_resource(xml: bytes) -> dict[str, Any]:
     """Parse untrusted FHIR XML into a JSON dict; raise XmlFormatError with a clear message."""
-    try:
-        root = etree.fromstring(xml, HARDENED_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise XmlFormatError(f"malformed XML: {exc}") from exc
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise XmlFormatError("XML with a DOCTYPE is not accepted")
-    qname = etree.QName(root)
-    if qname.namespace != FHIR_NS:
-        raise XmlFormatError(f"root element must be in the FHIR namespace {FHIR_NS}")
-    try:
-        get_fhir_model_class(qname.localname)
-    except (KeyError, ValueError) as exc:
-        raise XmlFormatError(f"unknown resource type '{qname.localname}'") from exc
-    try:
-        return resource_from_xml(qname.localname, xml)
-    except Exception as exc:  # pydantic/lxml errors from the model layer
-        raise XmlFormatError(f"not a valid {qname.localname}: {str(exc).splitlines()[0]}") from exc
+    return _strict(read_xml(xml, locations=False)).resource
+
+
+def resource_from_xml(resource_type: str, xml: bytes) -> dict[str, Any]:
+    """Parse FHIR XML bytes of a known resource type back into a JSON dict."""
+    resource = parse_xml_resource(xml)
+    if resource["resourceType"] != resource_type:
+        raise XmlFormatError(f"expected a {resource_type}, found a {resource['resourceType']}")
+    return resource
+
+
+def parse_xml_with_locations(xml: bytes) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """The resource and the (line, column) of each element by path; XmlFormatError as `parse_xml_resource`."""
+    document = _strict(read_xml(xml))
+    return document.resource, document.locations

@@ -9,6 +9,7 @@ from typing import Any
 
 from fhir_ldn.config import Settings
 from fhir_ldn.errors import ResourceFileError
+from fhir_ldn.formats.decimal_json import JsonDecimal
 from fhir_ldn.package.assemble import assemble_package
 from fhir_ldn.package.index import Package
 
@@ -33,7 +34,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_resource_text(text: str, location: str) -> dict[str, Any]:
     """Parse one resource file's text; raise ResourceFileError naming the file on any problem."""
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+        data = json.loads(text, object_pairs_hook=_reject_duplicates, parse_float=JsonDecimal)  # 1.50 stays 1.50
     except json.JSONDecodeError as exc:
         raise ResourceFileError(
             f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", location=location

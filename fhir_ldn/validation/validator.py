@@ -60,10 +60,9 @@ def _to_issue(issue: ValidationIssue, positions: dict[Any, tuple[int, int]]) -> 
         issue.code,
         issue.text,
         issue.xml_path or issue.expression,
-        None,
-        line,
-        column,
-        issue.message_id,
+        line=line,
+        column=column,
+        message_id=issue.message_id,
     )
 
 
@@ -100,16 +99,8 @@ class Validator:
         try:
             doc = parse_json(text)
         except JsonSyntaxError as exc:
-            issue = Issue(
-                "fatal",
-                "invalid",
-                f"Error parsing JSON: {exc}",
-                None,
-                None,
-                exc.line,
-                exc.column,
-                "Error_parsing_JSON_",
-            )
+            text = f"Error parsing JSON: {exc}"
+            issue = Issue("fatal", "invalid", text, line=exc.line, column=exc.column, message_id="Error_parsing_JSON_")
             return ValidationResult([issue])
         walker = Walker(self.session, doc.duplicates)
         walker.validate_resource(doc.data, str(_type_of(doc.data)), (), None, profiles)

@@ -1,7 +1,35 @@
-"""One router module per endpoint group; `ROUTERS` lists them in the order the app includes them."""
+"""One router module per endpoint group; `ROUTERS` lists them in the order the app includes them.
+
+FHIR operation routers come before `read_search`, whose `/fhir/{type}/{id}` would otherwise take them.
+"""
 
 from fastapi import APIRouter
 
-from server.routes import downloads, health
+from server.routes import (
+    codesystem_lookup,
+    codesystem_subsumes,
+    codesystem_validate_code,
+    conceptmap_translate,
+    downloads,
+    health,
+    metadata,
+    read_search,
+    valueset_expand,
+    valueset_validate_code,
+    versions,
+)
 
-ROUTERS: list[APIRouter] = [health.router, downloads.router]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    downloads.router,
+    # FHIR: the most frequent calls first (every router a request passes costs it time)
+    valueset_validate_code.router,
+    valueset_expand.router,
+    codesystem_validate_code.router,
+    codesystem_lookup.router,
+    conceptmap_translate.router,
+    codesystem_subsumes.router,
+    versions.router,
+    metadata.router,
+    read_search.router,  # last: /fhir/{type}/{id}
+]

@@ -77,3 +77,22 @@ def test_sri_format() -> None:
     assert sri_sha512(b"").startswith(
         "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="
     )
+
+
+def test_derived_data_is_cached_next_to_the_package(tmp_path: Path) -> None:
+    folder = tmp_path / "package"
+    folder.mkdir()
+    (folder / "StructureDefinition-Thing.json").write_text(json.dumps(SD), encoding="utf-8")
+    defs = CoreDefinitions(folder)
+    calls: list[int] = []
+
+    def build(d: CoreDefinitions) -> dict[str, object]:
+        calls.append(1)
+        return {"types": d.type_names()}
+
+    assert defs.derived("thing", 1, build)["types"] == ["Thing"]
+    assert (folder / ".fhir-ldn-thing.json").is_file()
+    assert CoreDefinitions(folder).derived("thing", 1, build)["types"] == ["Thing"]
+    assert len(calls) == 1  # the second read came from the file
+    CoreDefinitions(folder).derived("thing", 2, build)  # a new version rebuilds
+    assert len(calls) == 2

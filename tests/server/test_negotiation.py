@@ -113,3 +113,27 @@ def test_bad_format_param_answered_in_json(client: TestClient) -> None:
     )
     assert response.status_code == 400
     assert "unsupported _format" in response.json()["issue"][0]["details"]["text"]
+
+
+def test_json_is_compact_unless_pretty_is_asked_for(client: TestClient) -> None:
+    body = {"resourceType": "Patient", "id": "p1"}
+    headers = {"Content-Type": "application/fhir+json"}
+    compact = client.post("/fhir/echo", json=body, headers=headers)
+    assert compact.content == b'{"resourceType":"Patient","id":"p1"}'
+    pretty = client.post("/fhir/echo?_pretty=true", json=body, headers=headers)
+    assert pretty.content.startswith(b'{\n  "resourceType": "Patient"')
+    assert pretty.json() == body
+
+
+def test_a_result_that_is_not_valid_r5_cannot_become_xml_and_says_so(client: TestClient) -> None:
+    not_r5 = {"resourceType": "Patient", "id": "p1", "colour": "red"}
+    response = client.post("/fhir/echo?_format=xml", json=not_r5, headers={"Content-Type": "application/fhir+json"})
+    assert response.status_code == 422
+    assert b"cannot be written as FHIR XML" in response.content
+
+
+def test_json_nested_too_deeply_is_a_bad_request(client: TestClient) -> None:
+    body = b'{"resourceType":"Patient","extension":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/fhir/echo", content=body, headers={"Content-Type": "application/fhir+json"})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["issue"][0]["details"]["text"]

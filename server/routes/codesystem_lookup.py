@@ -1,0 +1,29 @@
+"""CodeSystem/$lookup (GET and POST, type and instance level)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from server.fhir import app_state, instance, operation_params
+from server.negotiation import fhir_response
+
+router = APIRouter(prefix="/fhir/CodeSystem", tags=["terminology"])
+
+
+@router.get("/$lookup", response_class=Response)
+@router.post("/$lookup", response_class=Response)
+async def lookup(request: Request) -> Response:
+    """Display, definition, designations and properties of system+code (or a coding)."""
+    state = app_state(request)
+    params = await operation_params(request)
+    return fhir_response(state.terminology.lookup(params), request)
+
+
+@router.get("/{resource_id}/$lookup", response_class=Response)
+@router.post("/{resource_id}/$lookup", response_class=Response)
+async def lookup_instance(resource_id: str, request: Request) -> Response:
+    """Look a code up in one of the package's code systems."""
+    state = app_state(request)
+    params = await operation_params(request)
+    return fhir_response(state.terminology.lookup(params, instance(state, "CodeSystem", resource_id)), request)

@@ -1,0 +1,32 @@
+"""ValueSet/$validate-code (GET and POST, type and instance level)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from server.fhir import app_state, instance, operation_params
+from server.negotiation import fhir_response
+
+router = APIRouter(prefix="/fhir/ValueSet", tags=["terminology"])
+
+
+@router.get("/$validate-code", response_class=Response)
+@router.post("/$validate-code", response_class=Response)
+async def validate_code(request: Request) -> Response:
+    """Is the code, Coding or CodeableConcept in the value set (url or valueSet)?"""
+    state = app_state(request)
+    params = await operation_params(request)
+    language = request.headers.get("accept-language")
+    return fhir_response(state.terminology.validate_value_set_code(params, accept_language=language), request)
+
+
+@router.get("/{resource_id}/$validate-code", response_class=Response)
+@router.post("/{resource_id}/$validate-code", response_class=Response)
+async def validate_code_instance(resource_id: str, request: Request) -> Response:
+    """Is the code in one of the package's value sets?"""
+    state = app_state(request)
+    params = await operation_params(request)
+    vs = instance(state, "ValueSet", resource_id)
+    language = request.headers.get("accept-language")
+    return fhir_response(state.terminology.validate_value_set_code(params, vs, accept_language=language), request)
