@@ -245,6 +245,11 @@ class BindingChecker:
         url = value_set.split("|", 1)[0]
         return f"'{title}' ({url}|{version})" if version else f"'{title}' ({url})"
 
+    def _system_known(self, value_set: str, code: str) -> bool:
+        """Whether a bare code (no system) could be placed in one of the value set's code systems."""
+        expansion = self.local.expand(value_set)
+        return expansion is not None and any(code in codes for codes in expansion.values())
+
     # -- code systems ---------------------------------------------------------------------------------
     def check_coding(self, walker: Walker, coding: dict[str, Any], path: str, pointer: Pointer) -> None:
         """A Coding against its code system, when the code system is loaded and complete."""
@@ -328,6 +333,11 @@ class BindingChecker:
             return
         required = strength == "required"
         if tcode in ("code", "string", "uri"):
+            if not self._system_known(value_set, codings[0][1]):
+                vs = self.source.resource(value_set) or {}
+                versioned = f"{value_set.split('|', 1)[0]}|{vs['version']}" if vs.get("version") else value_set
+                text = f"The System URI could not be determined for the code '{codings[0][1]}' in the ValueSet '{versioned}'"
+                walker.add("error", "not-found", path, pointer, text, "CODE_FOUND_NO_SYSTEM")
             text = f"The value provided ('{codings[0][1]}') was not found in the value set {label}{where}, and a code "
             text += (
                 "is required from this value set"

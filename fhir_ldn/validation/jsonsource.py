@@ -10,35 +10,17 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from fhir_ldn.formats.decimal_json import JsonDecimal
+from fhir_ldn.formats.decimal_json import lexical as decimal_lexical
 
 Pointer = tuple[str | int, ...]
 
 
-class RawDecimal(Decimal):
-    """A JSON number with a fraction or exponent, remembering exactly how it was written."""
-
-    raw: str
-
-    def __new__(cls, text: str) -> RawDecimal:
-        try:
-            value = super().__new__(cls, text)
-        except InvalidOperation:  # pragma: no cover - the JSON grammar only gives valid numbers
-            value = super().__new__(cls, "NaN")
-        value.raw = text
-        return value
-
-
 def lexical(value: Any) -> str:
-    """How a JSON scalar was written (numbers exactly; booleans as true/false)."""
-    if isinstance(value, RawDecimal):
-        return value.raw
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+    """How a JSON scalar was written (decimals exactly, booleans as true/false)."""
+    return decimal_lexical(value) if isinstance(value, bool | int | float | str) else str(value)
 
 
 @dataclass
@@ -85,7 +67,7 @@ def parse_json(text: str) -> JsonDocument:
         return out
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs_hook, parse_float=RawDecimal, parse_constant=_no_constant)
+        data = json.loads(text, object_pairs_hook=pairs_hook, parse_float=JsonDecimal, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(exc.msg, exc.lineno, exc.colno) from exc
     return JsonDocument(data, text, duplicates)

@@ -184,11 +184,12 @@ class Session:
                 if sd is None or sd.get("baseDefinition") != VITAL_SIGNS:
                     continue
                 for ed in sd.get("snapshot", {}).get("element", []):
-                    if ed.get("path") == "Observation.code" and "sliceName" not in ed:
-                        pattern = ed.get("patternCodeableConcept") or {}
-                        for coding in pattern.get("coding", []):
+                    if ed.get("path") == "Observation.code":  # a pattern on the code...
+                        for coding in (ed.get("patternCodeableConcept") or {}).get("coding", []):
                             if coding.get("system") == LOINC:
                                 table[str(coding.get("code"))] = str(sd["url"])
+                    elif ed.get("path") == "Observation.code.coding.code" and "fixedCode" in ed:  # ...or a coding slice
+                        table[str(ed["fixedCode"])] = str(sd["url"])
             self._vital_signs = table
         return self._vital_signs
 

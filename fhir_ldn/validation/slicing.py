@@ -162,6 +162,24 @@ def _definition_at(walker: Walker, elem: Elem, path: str) -> tuple[Elem | None, 
     return current, profiles
 
 
+def _sliced_definitions_at(elem: Elem, path: str) -> list[Elem]:
+    """The elements a plain dotted path reaches when required slices on the way are followed too."""
+    current = [elem]
+    for name in _split_path(path):
+        if "(" in name:
+            return []
+        following: list[Elem] = []
+        for e in current:
+            child = e.child_map().get(name.removesuffix("[x]"))
+            if child is None:
+                continue
+            following.append(child)
+            if not child.is_choice:  # type slices of a choice element are not followed (as the HL7 validator)
+                following.extend(s for s in child.slices if s.min >= 1)
+        current = following
+    return current
+
+
 def _extension_slice(elem: Elem, url: str) -> Elem | None:
     ext = elem.child_map().get("extension")
     if ext is None:
@@ -203,10 +221,21 @@ def _discriminator_matches(
             return True
         expected = target.fixed or target.pattern
         if expected is None:
+            sliced_values = [e for e in _sliced_definitions_at(slice_elem, path) if e.fixed or e.pattern]
+            if sliced_values:  # the path runs through required slices that fix the value (code.coding.code)
+                nodes = _instance_nodes(walker, item, path, rc, slice_elem)
+                return any(
+                    fixed.matches(_raw(n), (e.fixed or e.pattern)[1], e.fixed is None)  # type: ignore[index]
+                    for n in nodes
+                    for e in sliced_values
+                )
             binding = target.binding
             if binding is not None and binding.strength == "required" and binding.value_set:
                 nodes = _instance_nodes(walker, item, path, rc, slice_elem)
                 return any(walker.session.bindings.member(walker, n, binding.value_set) for n in nodes)
+            if _constrains_content(target):  # e.g. a code whose coding is sliced with fixed system and code
+                nodes = _instance_nodes(walker, item, path, rc, slice_elem)
+                return any(_content_matches(_raw(n), target) for n in nodes)
             return True
         nodes = _instance_nodes(walker, item, path, rc, slice_elem)
         is_pattern = target.pattern is not None and target.fixed is None
@@ -240,6 +269,37 @@ def _discriminator_matches(
             and any(walker.session.conforms(walker, n.v, p) for p in profiles)
             for n in nodes
         )
+    return True
+
+
+def _constrains_content(elem: Elem) -> bool:
+    """Whether fixed or pattern values appear below `elem` on required elements or required slices."""
+    if elem.fixed is not None or elem.pattern is not None:
+        return True
+    for child in elem.children.values():
+        if child.min >= 1 and _constrains_content(child):
+            return True
+        if any(s.min >= 1 and _constrains_content(s) for s in child.slices):
+            return True
+    return False
+
+
+def _content_matches(value: Any, elem: Elem) -> bool:
+    """Whether a value has the fixed/pattern content required below `elem` (each required slice matched)."""
+    constraint = elem.fixed if elem.fixed is not None else elem.pattern
+    if constraint is not None:
+        return fixed.matches(value, constraint[1], elem.fixed is None)
+    if not isinstance(value, dict):
+        return False
+    for name, child in elem.children.items():
+        raw = value.get(name)
+        items = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+        if child.min >= 1 and _constrains_content(child):
+            if not items or not all(_content_matches(i, child) for i in items):
+                return False
+        for s in child.slices:
+            if s.min >= 1 and _constrains_content(s) and not any(_content_matches(i, s) for i in items):
+                return False
     return True
 
 

@@ -105,8 +105,9 @@ def diff_ids(elements: list[dict[str, Any]]) -> list[str]:
             current.pop(path, None)
         for p in [p for p in current if p.startswith(path + ".")]:
             del current[p]
-        if isinstance(ed.get("id"), str):
-            out.append(ed["id"])
+        element_id = ed.get("id")
+        if isinstance(element_id, str) and _id_matches_path(element_id, path):
+            out.append(element_id)
             continue
         segs = path.split(".")
         parts = []
@@ -122,6 +123,11 @@ def _is_value_constraint(key: str) -> bool:
     return any(
         key.startswith(prefix) and key[len(prefix) : len(prefix) + 1].isupper() for prefix in ("fixed", "pattern")
     )
+
+
+def _id_matches_path(element_id: str, path: str) -> bool:
+    """Whether an element id names the element its path does (ids that contradict their path are ignored)."""
+    return ".".join(seg.split(":", 1)[0] for seg in element_id.split(".")) == path
 
 
 class _Builder:

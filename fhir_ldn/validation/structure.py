@@ -15,7 +15,7 @@ from fhir_ldn.fhirpath.nodes import FNode
 from fhir_ldn.validation import cardinality, extensions, fixed, primitives, slicing, xhtml
 from fhir_ldn.validation.invariants import ele1_holds
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
-from fhir_ldn.validation.jsonsource import RawDecimal, lexical
+from fhir_ldn.validation.jsonsource import lexical
 from fhir_ldn.validation.model import CompiledStructure, Constraint, Elem
 
 if TYPE_CHECKING:
@@ -69,8 +69,9 @@ def _index_json_names(defn: Elem) -> dict[str, tuple[Elem, str]]:
 class Walker:
     """Walks instances and records issues (deduplicated by severity, code, expression and text)."""
 
-    def __init__(self, session: Session, duplicates: dict[int, list[str]] | None = None):
+    def __init__(self, session: Session, duplicates: dict[int, list[str]] | None = None, *, xml: bool = False):
         self.session = session
+        self.xml = xml  # XML input: the reader already reported lexical and empty-element problems
         self.registry = session.registry
         self.duplicates = duplicates or {}
         self.issues: list[ValidationIssue] = []
@@ -243,11 +244,13 @@ class Walker:
             ok = isinstance(value, bool)
             kind = "boolean"
         elif fhir_type in _NUMERIC:
-            ok = isinstance(value, int | float | RawDecimal) and not isinstance(value, bool)
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
             kind = "number"
         else:
             ok = isinstance(value, str)
             kind = "string"
+        if not ok and self.xml and isinstance(value, str):
+            return False  # the XML reader kept a value that does not fit its type as text, and reported it
         if not ok:
             self.add(
                 "error",
@@ -278,7 +281,7 @@ class Walker:
             for name in dupes:
                 text = f"The JSON property '{name}' is a duplicate and will be ignored"
                 self.add("error", "invalid", path, pointer, text, "DUPLICATE_JSON_PROPERTY")
-        if not obj and not primitive_ext:
+        if not obj and not primitive_ext and not self.xml:
             self.add(
                 "error", "invalid", path, pointer, "Object must have some content", "OBJECT_MUST_HAVE_SOME_CONTENT"
             )

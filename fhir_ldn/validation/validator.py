@@ -8,10 +8,11 @@ result.outcome()   # an R5 OperationOutcome in the HL7 validator's style
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fhir_ldn.errors import Issue
+from fhir_ldn.formats.xml import XmlFormatError, location_of, read_xml
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.validation.definitions import CoreSource, DefinitionSource
 from fhir_ldn.validation.issues import ValidationIssue
@@ -106,14 +107,36 @@ class Validator:
         walker.validate_resource(doc.data, str(_type_of(doc.data)), (), None, profiles)
         return finish(walker.issues, doc if positions else None)
 
-    def validate_xml(self, content: bytes, profiles: Sequence[str] = ()) -> ValidationResult:
-        """Validate FHIR XML: converted to the JSON form, then validated like JSON."""
-        from fhir_ldn.validation.xmlinput import read_xml_resource
-
-        resource = read_xml_resource(content)
-        if resource is None:
-            return ValidationResult([Issue("fatal", "invalid", "The content is not a FHIR resource in XML", None)])
-        return self.validate_resource(resource, profiles)
+    def validate_xml(self, content: bytes, profiles: Sequence[str] = (), *, positions: bool = True) -> ValidationResult:
+        """Validate FHIR XML: structural problems of the XML itself (unknown or misplaced elements, empty
+        elements, bad lexical forms) from the reader, then the JSON form it reads as, like JSON input."""
+        try:
+            document = read_xml(content, locations=positions)
+        except XmlFormatError as exc:
+            return ValidationResult([Issue("fatal", "invalid", str(exc), "(xml)", message_id="XML_PARSE_ERROR")])
+        walker = Walker(self.session, xml=True)
+        for problem in document.problems:
+            walker.issues.append(
+                ValidationIssue(
+                    problem.severity,
+                    problem.code,
+                    problem.message,
+                    problem.expression,
+                    line=problem.line or None,
+                    column=problem.column or None,
+                )
+            )
+        resource = document.resource
+        walker.validate_resource(resource, str(_type_of(resource)), (), None, profiles)
+        ordered = sorted(walker.issues, key=lambda i: _SEVERITY_ORDER.get(i.severity, 9))
+        out = []
+        for issue in ordered:
+            if issue.line is None and positions:
+                where = location_of(document.locations, issue.expression)
+                if where is not None and where != (0, 0):
+                    issue = replace(issue, line=where[0], column=where[1])
+            out.append(_to_issue(issue, {}))
+        return ValidationResult(out)
 
 
 def _type_of(resource: Any) -> str:
