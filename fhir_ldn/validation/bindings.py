@@ -336,7 +336,8 @@ class BindingChecker:
             if not self._system_known(value_set, codings[0][1]):
                 vs = self.source.resource(value_set) or {}
                 versioned = f"{value_set.split('|', 1)[0]}|{vs['version']}" if vs.get("version") else value_set
-                text = f"The System URI could not be determined for the code '{codings[0][1]}' in the ValueSet '{versioned}'"
+                code = codings[0][1]
+                text = f"The System URI could not be determined for the code '{code}' in the ValueSet '{versioned}'"
                 walker.add("error", "not-found", path, pointer, text, "CODE_FOUND_NO_SYSTEM")
             text = f"The value provided ('{codings[0][1]}') was not found in the value set {label}{where}, and a code "
             text += (

@@ -294,9 +294,9 @@ def _content_matches(value: Any, elem: Elem) -> bool:
     for name, child in elem.children.items():
         raw = value.get(name)
         items = raw if isinstance(raw, list) else ([] if raw is None else [raw])
-        if child.min >= 1 and _constrains_content(child):
-            if not items or not all(_content_matches(i, child) for i in items):
-                return False
+        required = child.min >= 1 and _constrains_content(child)
+        if required and (not items or not all(_content_matches(i, child) for i in items)):
+            return False
         for s in child.slices:
             if s.min >= 1 and _constrains_content(s) and not any(_content_matches(i, s) for i in items):
                 return False
