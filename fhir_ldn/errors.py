@@ -13,9 +13,11 @@ response::
     │   ├── NotFoundError             (404, not-found)   unknown resource, operation or service
     │   ├── UnsupportedMediaTypeError (415, not-supported)
     │   ├── BusinessRuleError         (422, business-rule)
+    │   ├── InputFileError            (400, invalid)     a file or folder given to the CLI cannot be read
     │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
     │                                 unknown value set/code system/supplement, broken compose, bad filter
-    └── UpstreamError                 (502, transient)   a server we called failed
+    ├── UpstreamError                 (502, transient)   a server we called failed
+    └── DefinitionsUnavailableError   (503, transient)   the FHIR core packages are not installed (fhir-ldn setup)
 
 Exit codes of the `fhir-ldn` command are named in `ExitCode` and never reused.
 """
@@ -174,3 +176,14 @@ class TerminologyError(RequestError):
                 echo_location=self.echo_location,
             )
         ]
+
+
+class InputFileError(RequestError):
+    """A file or folder given to the command line cannot be read or is not FHIR."""
+
+
+class DefinitionsUnavailableError(FhirLdnError):
+    """The FHIR packages the validator needs are not in the FHIR package cache (run `fhir-ldn setup`)."""
+
+    issue_code = "transient"
+    http_status = 503

@@ -83,6 +83,7 @@ def _vs_url(name: str) -> str | None:
     return None
 
 
+_MEMOISED = frozenset({"children", "descendants"})
 _CONSTANTS = {"ucum": "http://unitsofmeasure.org", "sct": "http://snomed.info/sct", "loinc": "http://loinc.org"}
 
 
@@ -317,11 +318,33 @@ def _compile_function(target_ast: Ast | None, name: str, arg_asts: list[Ast]) ->
 
         return lambda_fn
 
+    impl = spec.impl
+    if not args:
+        if target is None and name in _MEMOISED:  # children()/descendants() of the focus, often repeated
+            key = id(impl)
+
+            def memoised(ctx: Context, focus: list[Item]) -> list[Item]:
+                if len(focus) != 1:
+                    return impl(ctx, focus)
+                cache_key = key ^ id(focus[0])
+                found = ctx.cache.get(cache_key)
+                if found is None or found[0] is not focus[0]:
+                    found = [focus[0], impl(ctx, focus)]
+                    ctx.cache[cache_key] = found
+                return found[1]  # type: ignore[no-any-return]
+
+            return memoised
+
+        def no_args(ctx: Context, focus: list[Item]) -> list[Item]:
+            return impl(ctx, target(ctx, focus) if target is not None else focus)
+
+        return no_args
+
     def plain(ctx: Context, focus: list[Item]) -> list[Item]:
         items = target(ctx, focus) if target is not None else focus
         this = [ctx.this]
         values = [arg(ctx, this) for arg in args]
-        return spec.impl(ctx, items, *values)
+        return impl(ctx, items, *values)
 
     return plain
 

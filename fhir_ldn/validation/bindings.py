@@ -1,16 +1,18 @@
-"""Terminology bindings: required -> error, extensible -> warning, checked through a `Terminology`.
+"""Terminology: bindings (required -> error, extensible -> warning) and codes against their code systems.
 
-`Terminology` is the one interface the validator needs from a terminology service: is this code in that value
-set? `LocalTerminology` answers from the ValueSets and CodeSystems the validator has loaded (core, package,
---ig); a fuller engine can be passed to `Session` instead.
+The checks go through `EngineTerminology`, a thin adapter over the project's terminology engine
+(`fhir_ldn.terminology.TerminologyService`) that resolves ValueSets and CodeSystems from the validator's
+definitions (the package, --ig sources, the R5 core and extensions packages).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from fhir_ldn.errors import FhirLdnError
 from fhir_ldn.fhirpath.nodes import FNode
+from fhir_ldn.terminology import Concept, Evaluation, Member, TerminologyService
 from fhir_ldn.validation.definitions import DefinitionSource
 from fhir_ldn.validation.issues import Pointer
 from fhir_ldn.validation.model import Elem
@@ -28,184 +30,61 @@ class CodeCheck:
     inactive: bool = False
 
 
-class Terminology(Protocol):
-    def check_code(self, value_set: str, system: str | None, code: str, version: str | None = None) -> CodeCheck: ...
+class EngineTerminology:
+    """`Terminology` over the project's terminology engine (`fhir_ldn.terminology.TerminologyService`)."""
 
-    def value_set_title(self, value_set: str) -> str | None: ...
+    def __init__(self, service: TerminologyService):
+        self.service = service
 
-
-class LocalTerminology:
-    """Expands ValueSets from the loaded definitions (enumerated concepts, whole code systems, is-a filters)."""
-
-    def __init__(self, source: DefinitionSource):
-        self.source = source
-        self._expansions: dict[str, dict[str, set[str]] | None] = {}
-        self._tables: dict[str, dict[str, dict[str, Any]] | None] = {}
-
-    def value_set_title(self, value_set: str) -> str | None:
-        vs = self.source.resource(value_set)
+    def _evaluation(self, value_set: str) -> Evaluation | None:
+        vs = self.service.find_value_set(value_set)
         if vs is None:
             return None
-        return str(vs.get("title") or vs.get("name") or value_set)
+        try:
+            return self.service.evaluation(vs)
+        except FhirLdnError:  # an import or a filter the engine cannot evaluate
+            return None
+
+    def value_set_title(self, value_set: str) -> str | None:
+        vs = self.service.find_value_set(value_set)
+        return None if vs is None else str(vs.get("title") or vs.get("name") or value_set)
 
     def check_code(self, value_set: str, system: str | None, code: str, version: str | None = None) -> CodeCheck:
-        expansion = self.expand(value_set)
-        if expansion is None:
+        evaluation = self._evaluation(value_set)
+        if evaluation is None:
             return CodeCheck(None)
-        if system is None:
-            systems = [s for s, codes in expansion.items() if code in codes]
-            if len(expansion) == 1:
-                return CodeCheck(bool(systems))
-            return CodeCheck(True if systems else None)
-        codes = expansion.get(system)
-        if codes is None:
-            return CodeCheck(False)
-        concept = (self._table(system) or {}).get(code)
-        if code in codes:
-            inactive = _inactive(concept)
-            if inactive and self._excludes_inactive(value_set):
-                return CodeCheck(False, inactive=True)
-            return CodeCheck(True, inactive=inactive)
-        return CodeCheck(False)
+        if system is None:  # a bare code: the value set must place it in one of its systems
+            found = [m for (s, c), m in evaluation.members.items() if c == code]
+            if found:
+                return self._member(evaluation, found[0])
+            return CodeCheck(False if not evaluation.unknown_systems and not evaluation.open_systems else None)
+        member = evaluation.find(system, code)
+        if member is not None:
+            return self._member(evaluation, member)
+        try:
+            contained = self.service.contains(value_set, system, code)
+        except (KeyError, FhirLdnError):
+            return CodeCheck(None)
+        if contained is None and system not in evaluation.unexpandable and system not in evaluation.open_systems:
+            contained = False  # the value set lists this system's codes one by one, and not this one
+        return CodeCheck(contained)
 
-    def _excludes_inactive(self, value_set: str) -> bool:
-        vs = self.source.resource(value_set) or {}
-        compose = vs.get("compose")
-        return isinstance(compose, dict) and compose.get("inactive") is False
+    @staticmethod
+    def _member(evaluation: Evaluation, member: Member) -> CodeCheck:
+        if evaluation.exclude_inactive and member.inactive:
+            return CodeCheck(False, inactive=True)
+        return CodeCheck(True, inactive=member.inactive)
 
-    def code_table(self, system: str) -> dict[str, dict[str, Any]] | None:
-        """code -> concept for a loaded CodeSystem whose content is complete (None otherwise)."""
-        table = self._table(system)
-        cs = self.source.resource(system)
-        if table is None or cs is None or cs.get("content") != "complete":
-            return None
-        return table
+    def concept(self, system: str, code: str) -> tuple[Concept | None, bool]:
+        """(the concept, whether the code system is held complete so that an unknown code is an error)."""
+        cs = self.service.find_code_system(system)
+        if cs is None:
+            return None, False
+        return cs.find(code), cs.is_complete
 
-    def _table(self, system: str) -> dict[str, dict[str, Any]] | None:
-        if system not in self._tables:
-            cs = self.source.resource(system)
-            if cs is None or cs.get("resourceType") != "CodeSystem":
-                self._tables[system] = None
-            else:
-                table: dict[str, dict[str, Any]] = {}
-                _flatten(cs.get("concept", []), table, None)
-                self._tables[system] = table if cs.get("content") in ("complete", None, "fragment", "example") else None
-        return self._tables[system]
-
-    def expand(self, value_set: str) -> dict[str, set[str]] | None:
-        """system -> codes, or None when the value set (or a code system it needs) is not fully known."""
-        if value_set in self._expansions:
-            return self._expansions[value_set]
-        self._expansions[value_set] = None  # recursion guard
-        vs = self.source.resource(value_set)
-        result = self._expand(vs) if vs is not None and vs.get("resourceType") == "ValueSet" else None
-        self._expansions[value_set] = result
-        return result
-
-    def _expand(self, vs: dict[str, Any]) -> dict[str, set[str]] | None:
-        compose = vs.get("compose")
-        if not isinstance(compose, dict):
-            contains = vs.get("expansion", {}).get("contains")
-            if isinstance(contains, list):
-                out: dict[str, set[str]] = {}
-                _from_contains(contains, out)
-                return out
-            return None
-        out = {}
-        for include in compose.get("include", []):
-            part = self._include(include)
-            if part is None:
-                return None
-            for system, codes in part.items():
-                out.setdefault(system, set()).update(codes)
-        for exclude in compose.get("exclude", []):
-            part = self._include(exclude)
-            if part is None:
-                return None
-            for system, codes in part.items():
-                out.get(system, set()).difference_update(codes)
-        return out
-
-    def _include(self, include: dict[str, Any]) -> dict[str, set[str]] | None:
-        sets = [self.expand(v) for v in include.get("valueSet", [])]
-        if any(s is None for s in sets):
-            return None
-        system = include.get("system")
-        result: dict[str, set[str]] | None = None
-        if isinstance(system, str):
-            if include.get("concept"):
-                result = {system: {str(c.get("code")) for c in include["concept"]}}
-            else:
-                table = self._table(system)
-                if table is None:
-                    return None
-                codes = set(table)
-                for f in include.get("filter", []):
-                    filtered = _apply_filter(table, f)
-                    if filtered is None:
-                        return None
-                    codes &= filtered
-                result = {system: codes}
-        for s in sets:
-            if s is None:
-                return None
-            if result is None:
-                result = {k: set(v) for k, v in s.items()}
-            else:
-                result = {k: v & s.get(k, set()) for k, v in result.items()}
-        return result or {}
-
-
-def _flatten(concepts: list[dict[str, Any]], table: dict[str, dict[str, Any]], parent: str | None) -> None:
-    for c in concepts:
-        code = str(c.get("code"))
-        entry = dict(c)
-        entry["_parent"] = parent
-        table[code] = entry
-        _flatten(c.get("concept", []), table, code)
-
-
-def _inactive(concept: dict[str, Any] | None) -> bool:
-    if concept is None:
-        return False
-    for p in concept.get("property", []):
-        inactive_value = p.get("valueCode") in ("retired", "inactive") or p.get("valueBoolean") is True
-        if p.get("code") in ("status", "inactive") and inactive_value:
-            return True
-    return False
-
-
-def _apply_filter(table: dict[str, dict[str, Any]], f: dict[str, Any]) -> set[str] | None:
-    op, value, prop = f.get("op"), f.get("value"), f.get("property")
-    if prop in ("concept", "code") and op in ("is-a", "descendent-of", "is-not-a"):
-        below: set[str] = {str(value)} if op == "is-a" else set()
-        changed = True
-        while changed:
-            changed = False
-            for code, c in table.items():
-                if code not in below and (c.get("_parent") in below or c.get("_parent") == value):
-                    below.add(code)
-                    changed = True
-        if op == "descendent-of" and isinstance(value, str):
-            below.discard(value)
-        return set(table) - below if op == "is-not-a" else below & set(table)
-    if op == "=" and isinstance(prop, str):
-        return {
-            code
-            for code, c in table.items()
-            if any(
-                p.get("code") == prop and str(next((v for k, v in p.items() if k.startswith("value")), "")) == value
-                for p in c.get("property", [])
-            )
-        }
-    return None
-
-
-def _from_contains(contains: list[dict[str, Any]], out: dict[str, set[str]]) -> None:
-    for c in contains:
-        if isinstance(c.get("system"), str) and isinstance(c.get("code"), str):
-            out.setdefault(c["system"], set()).add(c["code"])
-        _from_contains(c.get("contains", []), out)
+    def version_of(self, system: str) -> str | None:
+        cs = self.service.find_code_system(system)
+        return cs.version if cs is not None else None
 
 
 _SHOULD = (
@@ -217,16 +96,15 @@ _SHOULD = (
 class BindingChecker:
     """Applies bindings and code system rules to coded values and records issues on the walker."""
 
-    def __init__(self, source: DefinitionSource, terminology: Terminology | None):
+    def __init__(self, source: DefinitionSource, terminology: EngineTerminology | None = None):
         self.source = source
         self.external = terminology
-        self.local = LocalTerminology(source)
-        self.terminology: Terminology = terminology or self.local
+        self.terminology = terminology or EngineTerminology(TerminologyService(fallback=source.resource))
 
     def reset(self) -> None:
-        self.local = LocalTerminology(self.source)
+        """Forget cached terminology after definitions were added."""
         if self.external is None:
-            self.terminology = self.local
+            self.terminology = EngineTerminology(TerminologyService(fallback=self.source.resource))
 
     def member(self, walker: Walker, item: Any, value_set: str) -> bool | None:
         """memberOf(): whether a code, Coding or CodeableConcept is in a value set (None if unknown)."""
@@ -247,8 +125,8 @@ class BindingChecker:
 
     def _system_known(self, value_set: str, code: str) -> bool:
         """Whether a bare code (no system) could be placed in one of the value set's code systems."""
-        expansion = self.local.expand(value_set)
-        return expansion is not None and any(code in codes for codes in expansion.values())
+        check = self.terminology.check_code(value_set, None, code)
+        return check.member is True or check.inactive
 
     # -- code systems ---------------------------------------------------------------------------------
     def check_coding(self, walker: Walker, coding: dict[str, Any], path: str, pointer: Pointer) -> None:
@@ -256,22 +134,20 @@ class BindingChecker:
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
-        table = self.local.code_table(system)
-        if table is None:
-            return
-        concept = table.get(code)
+        concept, complete = self.terminology.concept(system, code)
         if concept is None:
-            cs = self.source.resource(system) or {}
-            version = f" version '{cs['version']}'" if cs.get("version") else ""
-            text = f"Unknown code '{system}#{code}' in the CodeSystem '{system}'{version}"
-            walker.add("error", "code-invalid", f"{path}.code", pointer, text, "Unknown_Code_in_Version")
+            if complete:
+                version = self.terminology.version_of(system)
+                shown = f" version '{version}'" if version else ""
+                text = f"Unknown code '{system}#{code}' in the CodeSystem '{system}'{shown}"
+                walker.add("error", "code-invalid", f"{path}.code", pointer, text, "Unknown_Code_in_Version")
             return
-        if _inactive(concept):
+        if concept.inactive:
             text = f"The concept '{code}' has a status of inactive and its use should be reviewed"
             walker.add("warning", "business-rule", path, pointer, text, "INACTIVE_CONCEPT_FOUND")
         display = coding.get("display")
         if isinstance(display, str) and not _display_ok(concept, display):
-            expected = concept.get("display", "")
+            expected = concept.display or ""
             text = f"Wrong Display Name '{display}' for {system}#{code}. Valid display is '{expected}'"
             walker.add(
                 "warning",
@@ -333,7 +209,7 @@ class BindingChecker:
             return
         required = strength == "required"
         if tcode in ("code", "string", "uri"):
-            if not self._system_known(value_set, codings[0][1]):
+            if required and not self._system_known(value_set, codings[0][1]):
                 vs = self.source.resource(value_set) or {}
                 versioned = f"{value_set.split('|', 1)[0]}|{vs['version']}" if vs.get("version") else value_set
                 code = codings[0][1]
@@ -363,11 +239,11 @@ class BindingChecker:
             )
 
 
-def _display_ok(concept: dict[str, Any], display: str) -> bool:
-    if "display" not in concept:
+def _display_ok(concept: Concept, display: str) -> bool:
+    if concept.display is None:
         return True
-    candidates = {str(concept.get("display", "")).lower()}
-    candidates.update(str(d.get("value", "")).lower() for d in concept.get("designation", []) if isinstance(d, dict))
+    candidates = {concept.display.lower()}
+    candidates.update(str(d.get("value", "")).lower() for d in concept.designations if isinstance(d, dict))
     return display.strip().lower() in candidates
 
 

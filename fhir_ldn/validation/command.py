@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fhir_ldn.errors import ExitCode
+from fhir_ldn.errors import ExitCode, InputFileError
 from fhir_ldn.validation.inputs import FileResolver, ig_resources, instance_files, read_source
 from fhir_ldn.validation.session import Options, Session
 from fhir_ldn.validation.validator import ValidationResult, Validator, default_source
@@ -73,9 +73,7 @@ def _text_report(name: str, result: ValidationResult) -> str:
 def run(args: argparse.Namespace) -> ExitCode:
     files = instance_files(list(args.paths))
     if not files:
-        from fhir_ldn.validation.inputs import InputError
-
-        raise InputError("no *.json or *.xml files to validate")
+        raise InputFileError("no *.json or *.xml files to validate")
     igs: list[dict[str, Any]] = []
     for ig in args.ig:
         igs.extend(ig_resources(ig))

@@ -10,13 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fhir_ldn.errors import RequestError
+from fhir_ldn.errors import InputFileError
 
 _SUFFIXES = (".json", ".xml")
-
-
-class InputError(RequestError):
-    """A file or folder given to the validator cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,7 @@ def instance_files(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             out.append(path)
         else:
-            raise InputError(f"no such file or folder: {path}")
+            raise InputFileError(f"no such file or folder: {path}")
     return out
 
 
@@ -52,7 +48,7 @@ def read_source(path: Path) -> Source:
     try:
         return Source(str(path), path.read_bytes())
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
+        raise InputFileError(f"cannot read {path}: {exc}") from exc
 
 
 def _parse_any(source: Source) -> dict[str, Any] | None:
@@ -81,7 +77,7 @@ def _package_members(path: Path) -> Iterator[Source]:
                 if handle is not None:
                     yield Source(name, handle.read())
     except (OSError, tarfile.TarError) as exc:
-        raise InputError(f"cannot read package {path}: {exc}") from exc
+        raise InputFileError(f"cannot read package {path}: {exc}") from exc
 
 
 def ig_resources(path: Path) -> list[dict[str, Any]]:
@@ -93,13 +89,13 @@ def ig_resources(path: Path) -> list[dict[str, Any]]:
     elif path.is_file():
         sources = [read_source(path)]
     else:
-        raise InputError(f"no such --ig file or folder: {path}")
+        raise InputFileError(f"no such --ig file or folder: {path}")
     out: list[dict[str, Any]] = []
     for source in sources:
         resource = _parse_any(source)
         if resource is None:
             if path.is_file() and not path.name.endswith((".tgz", ".tar.gz")):
-                raise InputError(f"--ig {path} is not a FHIR resource")
+                raise InputFileError(f"--ig {path} is not a FHIR resource")
             continue
         out.extend(_unbundle(resource))
     return out

@@ -99,15 +99,12 @@ class Elem:
     is_modifier: bool = False
     representation: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def is_array(self) -> bool:
-        return self.max != 1 or self.base_max_many
-
-    @property
-    def base_max_many(self) -> bool:
-        base = self.raw.get("base")
-        return isinstance(base, dict) and base.get("max") not in (None, "0", "1")
+    # computed on first use by the walker (per compiled element, so never shared between registries)
+    json_index: dict[str, tuple[Elem, str, bool]] | None = field(default=None, repr=False)
+    required_children: frozenset[str] | None = field(default=None, repr=False)
+    is_array: bool = False  # repeats in JSON (the base definition allows more than one)
+    _child_map: dict[str, Elem] | None = field(default=None, repr=False)
+    _definitions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def registry(self) -> StructureRegistry:
@@ -119,12 +116,14 @@ class Elem:
 
     def definition_for(self, type_code: str) -> Any:
         """The element definition that describes a child value of this element with type `type_code`."""
-        if self.children:
-            return self
-        target = self.content_target()
-        if target is not None:
-            return target
-        return self.registry.type_root(type_code)
+        found = self._definitions.get(type_code)
+        if found is None:
+            if self.children:
+                found = self
+            else:
+                found = self.content_target() or self.registry.type_root(type_code)
+            self._definitions[type_code] = found
+        return found
 
     def content_target(self) -> Elem | None:
         if self.content_reference is None:
@@ -133,6 +132,12 @@ class Elem:
 
     def child_map(self) -> dict[str, Elem]:
         """Children by name: inline ones, else those of the content reference, else those of the single type."""
+        found = self._child_map
+        if found is None:
+            found = self._child_map = self._find_children()
+        return found
+
+    def _find_children(self) -> dict[str, Elem]:
         if self.children:
             return self.children
         target = self.content_target()
@@ -271,8 +276,11 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
     for ext in ed.get("extension", []):
         if ext.get("url") == CONTENT_REF_PROFILE_EXT:
             raw = {**ed, "_content_profile": ext.get("valueUri") or ext.get("valueCanonical")}
+    base = ed.get("base")
+    many = _max(ed.get("max")) != 1 or (isinstance(base, dict) and base.get("max") not in (None, "0", "1"))
     return Elem(
         structure=structure,
+        is_array=many,
         id=str(ed.get("id") or path),
         path=path,
         name=name,

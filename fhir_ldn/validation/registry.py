@@ -20,6 +20,8 @@ class StructureRegistry:
         self._type_roots: dict[str, Elem | None] = {}
         self._ancestors: dict[str, tuple[str, ...]] = {}
         self.snapshot_errors: dict[str, str] = {}
+        self._primitive: dict[str, bool] = {}
+        self._resource: dict[str, bool] = {}
 
     def compiled(self, url: str) -> CompiledStructure | None:
         """The compiled profile or type definition for a canonical url (None if unknown or broken)."""
@@ -84,11 +86,17 @@ class StructureRegistry:
         return result
 
     def is_resource_type(self, type_code: str) -> bool:
-        sd = self.source.type_structure(type_code)
-        return sd is not None and sd.get("kind") == "resource"
+        found = self._resource.get(type_code)
+        if found is None:
+            sd = self.source.type_structure(type_code)
+            found = sd is not None and sd.get("kind") == "resource"
+            self._resource[type_code] = found
+        return found
 
     def is_primitive(self, type_code: str) -> bool:
-        if type_code.startswith("System."):
-            return True
-        sd = self.source.type_structure(type_code)
-        return sd is not None and sd.get("kind") == "primitive-type"
+        found = self._primitive.get(type_code)
+        if found is None:
+            sd = None if type_code.startswith("System.") else self.source.type_structure(type_code)
+            found = type_code.startswith("System.") or (sd is not None and sd.get("kind") == "primitive-type")
+            self._primitive[type_code] = found
+        return found

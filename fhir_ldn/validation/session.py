@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from fhir_ldn.fhirpath.compiler import Context, Environment
 from fhir_ldn.fhirpath.nodes import FNode
 from fhir_ldn.validation import xhtml
-from fhir_ldn.validation.bindings import BindingChecker, Terminology
+from fhir_ldn.validation.bindings import BindingChecker, EngineTerminology
 from fhir_ldn.validation.definitions import DefinitionSource
 from fhir_ldn.validation.fhirpath_model import DefinitionModel
 from fhir_ldn.validation.invariants import InvariantEvaluator
+from fhir_ldn.validation.model import Constraint, Elem
 from fhir_ldn.validation.registry import StructureRegistry
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class Session:
         source: DefinitionSource,
         *,
         options: Options | None = None,
-        terminology: Terminology | None = None,
+        terminology: EngineTerminology | None = None,
         resolver: Resolver | None = None,
     ):
         self.source = source
@@ -136,9 +137,11 @@ class Session:
         self.resolver = resolver
         self._regex: dict[str, str | None] = {}
         self._vital_signs: dict[str, str] | None = None
+        self.merged_constraints: dict[tuple[Elem, ...], list[Constraint]] = {}  # walker cache
 
     def add_definitions(self, resources: Iterable[dict[str, Any]]) -> None:
         self.source.add(resources)
+        self.merged_constraints.clear()
         self.registry = StructureRegistry(self.source)
         self.model = DefinitionModel(self.registry)
         self._regex.clear()

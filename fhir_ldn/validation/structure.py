@@ -50,19 +50,20 @@ class ResourceContext:
     parent: ResourceContext | None = None
 
 
-def _index_json_names(defn: Elem) -> dict[str, tuple[Elem, str]]:
-    cached = defn.raw.get("_json_index")
-    if isinstance(cached, dict):
-        return cached
-    index: dict[str, tuple[Elem, str]] = {}
+def _index_json_names(defn: Elem) -> dict[str, tuple[Elem, str, bool]]:
+    """JSON property name -> (child element, type code, whether the type is primitive)."""
+    if defn.json_index is not None:
+        return defn.json_index
+    registry = defn.registry
+    index: dict[str, tuple[Elem, str, bool]] = {}
     for name, child in defn.child_map().items():
         if child.is_choice:
             for suffix, code in child.suffix_types.items():
-                index[name + suffix] = (child, code)
+                index[name + suffix] = (child, code, registry.is_primitive(code))
         else:
             code = next(iter(child.suffix_types.values()), "Element")
-            index[name] = (child, code)
-    defn.raw["_json_index"] = index
+            index[name] = (child, code, registry.is_primitive(code))
+    defn.json_index = index
     return index
 
 
@@ -171,7 +172,10 @@ class Walker:
         if defn is None:
             return
         present = self.children(obj, defn, path, pointer, rc, is_resource=elem.structure.root is elem)
-        constraints = _merge_constraints(elem, defn, roots)
+        key = (elem, defn, *roots)
+        constraints = self.session.merged_constraints.get(key)
+        if constraints is None:
+            constraints = self.session.merged_constraints[key] = _merge_constraints(elem, defn, roots)
         if constraints:
             focus = FNode(obj, None, tcode, defn)
             self.check_constraints(constraints, focus, path, pointer, rc, present, elem.structure.url)
@@ -304,18 +308,22 @@ class Walker:
                     self.add("error", "structure", path, pointer, unrecognized(key), "UNRECOGNISED_PROPERTY_")
                     continue
                 main, ext, json_key = value, obj.get("_" + key), key
-            child, tcode = found
-            if (
-                (main is not None or ext is not None)
-                and not (tcode.startswith("System.") or self.registry.is_primitive(tcode))
-                and ext is not None
-                and main is None
-            ):
+            child, tcode, primitive = found
+            if main is None and not primitive:
                 self.add("error", "structure", path, pointer, unrecognized(key), "UNRECOGNISED_PROPERTY_")
                 continue
-            groups.setdefault(child.name, []).extend(self._items(child, tcode, json_key, main, ext, path, pointer))
+            items = self._items(child, tcode, primitive, json_key, main, ext, path, pointer)
+            group = groups.get(child.name)
+            if group is None:
+                groups[child.name] = items
+            else:
+                group.extend(items)
+        required = _required_children(defn)
         for name, child in defn.child_map().items():
-            items = groups.get(name, [])
+            found_items = groups.get(name)
+            if found_items is None and name not in required:
+                continue
+            items = found_items or []
             if child.slicing is not None or child.slices:
                 assignments = slicing.assign(self, child, items, path, pointer, rc)
             else:
@@ -325,8 +333,9 @@ class Walker:
                 self.element(item.value, item.ext, target, item.type, item.path, item.pointer, rc)
         return set(groups)
 
-    def _items(self, child: Elem, tcode: str, key: str, main: Any, ext: Any, path: str, pointer: Pointer) -> list[Item]:
-        primitive = tcode.startswith("System.") or self.registry.is_primitive(tcode)
+    def _items(
+        self, child: Elem, tcode: str, primitive: bool, key: str, main: Any, ext: Any, path: str, pointer: Pointer
+    ) -> list[Item]:
         npath = f"{path}.{child.name}"
         suffix = f".ofType({tcode})" if child.is_choice else ""
         if child.is_array:
@@ -430,6 +439,15 @@ class Walker:
 def focus_structure_url(focus: FNode) -> str:
     d = focus.d
     return d.structure.url if isinstance(d, Elem) else ""
+
+
+def _required_children(defn: Elem) -> frozenset[str]:
+    """Names of the children that must be checked even when absent (a minimum, or required slices)."""
+    if defn.required_children is None:
+        defn.required_children = frozenset(
+            name for name, child in defn.child_map().items() if child.min > 0 or any(s.min > 0 for s in child.slices)
+        )
+    return defn.required_children
 
 
 def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> list[Constraint]:

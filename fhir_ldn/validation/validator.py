@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fhir_ldn.errors import Issue
+from fhir_ldn.errors import DefinitionsUnavailableError, Issue
 from fhir_ldn.formats.xml import XmlFormatError, location_of, read_xml
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.validation.definitions import CoreSource, DefinitionSource
@@ -24,15 +24,21 @@ EXTENSIONS_PACKAGE = ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
 _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 
-def core_sources() -> list[CoreSource]:
-    """The R5 core package and the standard extensions package (installed into the FHIR package cache on first use)."""
-    from fhir_ldn.core_defs import load_core_definitions, load_package_definitions
+def core_sources(*, install: bool = True) -> list[CoreSource]:
+    """The R5 core package and the standard extensions package, installed into the FHIR package cache on first
+    use (`install=False`: DefinitionsUnavailableError instead of fetching, for servers answering requests)."""
+    from fhir_ldn.core_defs import load_core_definitions, load_package_definitions, package_cache_dir
 
+    if not install:
+        for name, version in (("hl7.fhir.r5.core", "5.0.0"), EXTENSIONS_PACKAGE):
+            if not (package_cache_dir() / f"{name}#{version}" / "package" / "package.json").is_file():
+                raise DefinitionsUnavailableError(f"{name}#{version} is not installed: run 'fhir-ldn setup'")
     return [load_core_definitions(), load_package_definitions(*EXTENSIONS_PACKAGE)]
 
 
-def default_source(extra: Iterable[dict[str, Any]] = ()) -> DefinitionSource:
-    return DefinitionSource(core_sources(), extra)
+def default_source(extra: Iterable[dict[str, Any]] = (), *, install: bool = True) -> DefinitionSource:
+    """The definitions the validator uses: `extra` (package, --ig) over the core and extensions packages."""
+    return DefinitionSource(core_sources(install=install), extra)
 
 
 @dataclass
@@ -79,14 +85,22 @@ class Validator:
     def __init__(self, session: Session):
         self.session = session
 
-    def validate_resource(self, resource: Any, profiles: Sequence[str] = ()) -> ValidationResult:
+    def validate_resource(
+        self, resource: Any, profiles: Sequence[str] = (), *, expected_type: str | None = None
+    ) -> ValidationResult:
         """Validate an already-parsed resource (JSON dict); no line/column information."""
         walker = Walker(self.session)
+        _check_type(walker, resource, expected_type)
         walker.validate_resource(resource, str(_type_of(resource)), (), None, profiles)
         return finish(walker.issues, None)
 
     def validate_json(
-        self, text: str | bytes, profiles: Sequence[str] = (), *, positions: bool = True
+        self,
+        text: str | bytes,
+        profiles: Sequence[str] = (),
+        *,
+        positions: bool = True,
+        expected_type: str | None = None,
     ) -> ValidationResult:
         """Validate FHIR JSON text; syntax errors become a fatal issue with the position.
 
@@ -104,10 +118,18 @@ class Validator:
             issue = Issue("fatal", "invalid", text, line=exc.line, column=exc.column, message_id="Error_parsing_JSON_")
             return ValidationResult([issue])
         walker = Walker(self.session, doc.duplicates)
+        _check_type(walker, doc.data, expected_type)
         walker.validate_resource(doc.data, str(_type_of(doc.data)), (), None, profiles)
         return finish(walker.issues, doc if positions else None)
 
-    def validate_xml(self, content: bytes, profiles: Sequence[str] = (), *, positions: bool = True) -> ValidationResult:
+    def validate_xml(
+        self,
+        content: bytes,
+        profiles: Sequence[str] = (),
+        *,
+        positions: bool = True,
+        expected_type: str | None = None,
+    ) -> ValidationResult:
         """Validate FHIR XML: structural problems of the XML itself (unknown or misplaced elements, empty
         elements, bad lexical forms) from the reader, then the JSON form it reads as, like JSON input."""
         try:
@@ -127,6 +149,7 @@ class Validator:
                 )
             )
         resource = document.resource
+        _check_type(walker, resource, expected_type)
         walker.validate_resource(resource, str(_type_of(resource)), (), None, profiles)
         ordered = sorted(walker.issues, key=lambda i: _SEVERITY_ORDER.get(i.severity, 9))
         out = []
@@ -137,6 +160,18 @@ class Validator:
                     issue = replace(issue, line=where[0], column=where[1])
             out.append(_to_issue(issue, {}))
         return ValidationResult(out)
+
+
+def _check_type(walker: Walker, resource: Any, expected: str | None) -> None:
+    found = _type_of(resource)
+    if expected is not None and found != expected:
+        text = f"The resource is a {found}, but it was submitted for validation as a {expected}"
+        walker.add("error", "invalid", found, (), text, "VALIDATION_TYPE_MISMATCH")
+
+
+def package_validator(package: Iterable[dict[str, Any]], *, install: bool = True) -> Validator:
+    """A validator that knows a knowledge package's profiles and terminology, over the R5 core packages."""
+    return Validator(Session(default_source(list(package), install=install)))
 
 
 def _type_of(resource: Any) -> str:

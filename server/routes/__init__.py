@@ -14,6 +14,7 @@ from server.routes import (
     health,
     metadata,
     read_search,
+    validate,
     valueset_expand,
     valueset_validate_code,
     versions,
@@ -29,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     codesystem_lookup.router,
     conceptmap_translate.router,
     codesystem_subsumes.router,
+    validate.router,  # POST /fhir/$validate, /fhir/{type}/$validate
     versions.router,
     metadata.router,
     read_search.router,  # last: /fhir/{type}/{id}
