@@ -118,10 +118,7 @@ class Elem:
         """The element definition that describes a child value of this element with type `type_code`."""
         found = self._definitions.get(type_code)
         if found is None:
-            if self.children:
-                found = self
-            else:
-                found = self.content_target() or self.registry.type_root(type_code)
+            found = self if self.children else (self.content_target() or self.registry.type_root(type_code))
             self._definitions[type_code] = found
         return found
 

@@ -20,6 +20,8 @@ from server.fhir import app_state
 from server.negotiation import body_format, fhir_response, parse_body
 
 router = APIRouter(prefix="/fhir", tags=["validation"])
+DEFINITION_KEY = "x-fhir-operation-definition"  # read by server.routes.metadata for the CapabilityStatement
+VALIDATE_DEFINITION = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 
 _VALIDATOR_KEY = "validator"
 
@@ -94,13 +96,13 @@ async def _validate(request: Request, resource_type: str | None) -> Response:
     return fhir_response(result.outcome(), request)
 
 
-@router.post("/$validate", response_class=Response)
+@router.post("/$validate", response_class=Response, openapi_extra={DEFINITION_KEY: VALIDATE_DEFINITION})
 async def validate(request: Request) -> Response:
     """Validate any resource against FHIR R5, its declared profiles and `profile`."""
     return await _validate(request, None)
 
 
-@router.post("/{resource_type}/$validate", response_class=Response)
+@router.post("/{resource_type}/$validate", response_class=Response, openapi_extra={DEFINITION_KEY: VALIDATE_DEFINITION})
 async def validate_type(resource_type: str, request: Request) -> Response:
     """Validate a resource of this type against FHIR R5, its declared profiles and `profile`."""
     return await _validate(request, resource_type)
