@@ -69,7 +69,7 @@ class Temporal:
         if self.tz is None or other.tz is None:
             a, b = self.parts, other.parts
         # seconds and milliseconds count as one precision level
-        pa, pb = _levels(a), _levels(b)
+        pa, pb = _levels(a, self.kind), _levels(b, other.kind)
         for x, y in zip(a, b, strict=False):
             if x != y:
                 return -1 if x < y else 1
@@ -122,8 +122,9 @@ class Temporal:
         return out
 
 
-def _levels(parts: tuple[int, ...]) -> int:
-    return min(len(parts), 6)
+def _levels(parts: tuple[int, ...], kind: str) -> int:
+    """Precision levels: seconds and milliseconds count as one (10:00:00 = 10:00:00.000)."""
+    return min(len(parts), 3 if kind == "time" else 6)
 
 
 def _days_in(year: int, month: int) -> int:

@@ -19,6 +19,8 @@ def _scalar_equal(a: Any, b: Any) -> bool:
         return Decimal(str(a)) == Decimal(str(b))
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
+    if isinstance(a, str) != isinstance(b, str):
+        return False  # a number and a string are different values, whatever they look like
     return lexical(a) == lexical(b)
 
 

@@ -7,7 +7,6 @@ own rules run first; the StructureDefinition's regex is checked only when they p
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import lru_cache
 
 Finding = tuple[str, str, str, str]  # severity, issue code, message id, text
@@ -63,15 +62,18 @@ def decimal_status(value: str) -> str:
 
 
 def _valid_calendar(year: str, month: str | None, day: str | None) -> bool:
-    try:
-        if month is not None:
-            if not 1 <= int(month) <= 12:
-                return False
-            if day is not None:
-                date(int(year), int(month), int(day))
-    except ValueError:
+    """Whether year-month-day exists (year 0000 included: the lexical rules allow it)."""
+    if month is None:
+        return True
+    m = int(month)
+    if not 1 <= m <= 12:
         return False
-    return True
+    if day is None:
+        return True
+    y = int(year)
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[m - 1]
+    return 1 <= int(day) <= days
 
 
 def _valid_tz(tz: str | None) -> bool:
