@@ -60,7 +60,7 @@ class Environment:
 class Context:
     """State of one evaluation: model, environment, variables and the $this/$index of the current iteration."""
 
-    __slots__ = ("cache", "env", "index", "model", "this", "total", "variables")
+    __slots__ = ("cache", "env", "index", "model", "navigation", "this", "total", "variables")
 
     def __init__(self, model: Model, env: Environment, variables: Mapping[str, Any], this: Item):
         self.model = model
@@ -70,6 +70,7 @@ class Context:
         self.index = 0
         self.total: list[Item] = []
         self.cache: dict[int, list[Item]] = {}  # results of focus-independent sub-expressions
+        self.navigation: dict[tuple[int, str], list[Item]] = {}  # children by (JSON object, name)
 
 
 def _vs_url(name: str) -> str | None:
@@ -207,6 +208,7 @@ def _compile_member(target_ast: Ast | None, name: str) -> Compiled:
     def member(ctx: Context, focus: list[Item]) -> list[Item]:
         items = target(ctx, focus) if target is not None else focus
         model = ctx.model
+        cache = ctx.navigation
         out: list[Item] = []
         for item in items:
             if not isinstance(item, FNode):
@@ -214,7 +216,14 @@ def _compile_member(target_ast: Ast | None, name: str) -> Compiled:
             if type_filter and model.is_type(item.t, name):
                 out.append(item)
                 continue
-            out.extend(model.navigate(item, name))
+            if isinstance(item.v, dict):  # the same element is often navigated by several constraints
+                key = (id(item.v), name)
+                found = cache.get(key)
+                if found is None:
+                    found = cache[key] = model.navigate(item, name)
+                out.extend(found)
+            else:
+                out.extend(model.navigate(item, name))
         return out
 
     return member
@@ -386,6 +395,11 @@ class CompiledExpression:
 _DEFAULT_MODEL = Model()
 _DEFAULT_ENV = Environment()
 _CACHE: dict[str, CompiledExpression] = {}
+
+
+def compile_ast(ast: Ast, text: str = "") -> CompiledExpression:
+    """Compile an already-parsed expression (or part of one)."""
+    return CompiledExpression(text, ast, _compile(ast))
 
 
 def compile_expression(text: str) -> CompiledExpression:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fhir_ldn.errors import InputFileError
+from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource
 
 _SUFFIXES = (".json", ".xml")
 
@@ -54,9 +55,10 @@ def read_source(path: Path) -> Source:
 def _parse_any(source: Source) -> dict[str, Any] | None:
     """A resource from JSON or XML bytes (None if it is neither)."""
     if source.is_xml:
-        from fhir_ldn.validation.xmlinput import read_xml_resource
-
-        return read_xml_resource(source.content)
+        try:
+            return parse_xml_resource(source.content)
+        except XmlFormatError:
+            return None
     try:
         data = json.loads(source.content)
     except (ValueError, UnicodeDecodeError):

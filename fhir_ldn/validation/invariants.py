@@ -11,7 +11,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_ldn.fhirpath.compiler import CompiledExpression, Context, compile_expression
+from fhir_ldn.fhirpath.compiler import CompiledExpression, Context, compile_ast, compile_expression
+from fhir_ldn.fhirpath.nodes import FNode
 from fhir_ldn.fhirpath.operators import FhirPathEvaluationError, value_of
 from fhir_ldn.fhirpath.parser import Ast, FhirPathParseError
 from fhir_ldn.validation.model import Constraint
@@ -45,6 +46,15 @@ def expression_for(constraint: Constraint) -> str:
     return _FIXES_BY_KEY.get(constraint.key, constraint.expression)
 
 
+@dataclass(eq=False)
+class Guard:
+    """A part of a constraint that decides it alone: a disjunct of `a or b`, or the antecedent of `a implies b`."""
+
+    expression: CompiledExpression
+    names: frozenset[str]
+    decides_when: bool  # the constraint holds when this part evaluates to this value (True for or, False for implies)
+
+
 @dataclass
 class Plan:
     """A compiled constraint and what its result depends on."""
@@ -53,6 +63,7 @@ class Plan:
     error: str | None
     names: frozenset[str]  # element names the expression navigates to
     focus_independent: bool  # True when, without those elements, the result is the same for every node
+    guards: tuple[Guard, ...] = ()
 
 
 def _scan(ast: Ast, names: set[str], flags: dict[str, bool], top: bool = True) -> None:
@@ -84,6 +95,28 @@ def _scan(ast: Ast, names: set[str], flags: dict[str, bool], top: bool = True) -
             _scan(part, names, flags, top)
 
 
+def _disjuncts(ast: Ast) -> list[Ast]:
+    if ast[0] == "op" and ast[1] == "or":
+        return _disjuncts(ast[2]) + _disjuncts(ast[3])
+    return [ast]
+
+
+def _guards(ast: Ast) -> tuple[Guard, ...]:
+    """Focus-independent parts that alone make the constraint hold when the elements they name are absent."""
+    if ast[0] == "op" and ast[1] == "implies":
+        candidates = [(ast[2], False)]
+    else:
+        candidates = [(d, True) for d in _disjuncts(ast)] if ast[0] == "op" and ast[1] == "or" else []
+    out = []
+    for part, decides_when in candidates:
+        names: set[str] = set()
+        flags = {"volatile": False}
+        _scan(part, names, flags)
+        if not flags["volatile"] and names:
+            out.append(Guard(compile_ast(part), frozenset(names), decides_when))
+    return tuple(out)
+
+
 _PLANS: dict[str, Plan] = {}
 
 
@@ -98,7 +131,7 @@ def plan_for(text: str) -> Plan:
             names: set[str] = set()
             flags = {"volatile": False}
             _scan(compiled.ast, names, flags)
-            plan = Plan(compiled, None, frozenset(names), not flags["volatile"])
+            plan = Plan(compiled, None, frozenset(names), not flags["volatile"], _guards(compiled.ast))
         _PLANS[text] = plan
     return plan
 
@@ -117,6 +150,7 @@ class InvariantEvaluator:
 
     def __init__(self) -> None:
         self._absent_results: dict[tuple[str, str], bool | str] = {}
+        self._guard_results: dict[tuple[Guard, str], bool | str] = {}
 
     def evaluate(self, constraint: Constraint, ctx: Context, focus: Any, present: Collection[str] | None) -> bool | str:
         """True (holds), False (fails) or an error message (could not be evaluated)."""
@@ -131,7 +165,20 @@ class InvariantEvaluator:
                 cached = self._run(plan.expression, ctx, focus)
                 self._absent_results[key] = cached
             return cached
+        if present is not None:
+            for guard in plan.guards:
+                if guard.names.isdisjoint(present) and self._guard(guard, ctx, focus) is guard.decides_when:
+                    return True  # e.g. `fixed.empty() or ...` where there is no fixed[x]
         return self._run(plan.expression, ctx, focus)
+
+    def _guard(self, guard: Guard, ctx: Context, focus: Any) -> bool | str:
+        """The guard's value on a node of the focus's type without any of the elements it names (cached)."""
+        key = (guard, getattr(focus, "t", ""))
+        found = self._guard_results.get(key)
+        if found is None:
+            empty = FNode({}, None, focus.t, focus.d) if isinstance(focus, FNode) else focus
+            found = self._guard_results[key] = self._run(guard.expression, ctx, empty)
+        return found
 
     @staticmethod
     def _run(expression: CompiledExpression, ctx: Context, focus: Any) -> bool | str:

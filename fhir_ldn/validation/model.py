@@ -103,6 +103,7 @@ class Elem:
     json_index: dict[str, tuple[Elem, str, bool]] | None = field(default=None, repr=False)
     required_children: frozenset[str] | None = field(default=None, repr=False)
     is_array: bool = False  # repeats in JSON (the base definition allows more than one)
+    value_constraints: tuple[Constraint, ...] | None = field(default=None, repr=False)  # all but ele-1
     _child_map: dict[str, Elem] | None = field(default=None, repr=False)
     _definitions: dict[str, Any] = field(default_factory=dict, repr=False)
 

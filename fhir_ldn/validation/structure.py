@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fhir_ldn.fhirpath.nodes import FNode
 from fhir_ldn.validation import cardinality, extensions, fixed, primitives, slicing, xhtml
@@ -26,17 +26,17 @@ _NUMERIC = frozenset({"integer", "unsignedInt", "positiveInt", "decimal"})
 _CODED = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "CodeableReference", "string", "uri"})
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One value of a child element found in the JSON."""
 
     value: Any
     ext: Any
     type: str
     key: str
-    index: int | None
+    position: int | None  # index in the JSON array (None for a single value)
     path: str
     pointer: Pointer
+    primitive: bool = False
 
 
 @dataclass
@@ -231,7 +231,9 @@ class Walker:
             self.add(
                 "error", "invariant", path, pointer, ELE_1_TEXT, "http://hl7.org/fhir/StructureDefinition/Element#ele-1"
             )
-        constraints = [c for c in elem.constraints if c.key != "ele-1"]
+        constraints = elem.value_constraints
+        if constraints is None:
+            constraints = elem.value_constraints = tuple(c for c in elem.constraints if c.key != "ele-1")
         if constraints:
             focus = FNode(value, ext, fhir_type, None)
             self.check_constraints(constraints, focus, path, pointer, rc, None, elem.structure.url)
@@ -293,7 +295,7 @@ class Walker:
         for key, value in obj.items():
             if key == "resourceType" and is_resource:
                 continue
-            if key[:1] == "_":
+            if key.startswith("_"):
                 bare = key[1:]
                 if bare in obj:
                     continue
@@ -330,7 +332,10 @@ class Walker:
                 assignments = [(item, child) for item in items]
             cardinality.check(self, child, len(items), path, pointer)
             for item, target in assignments:
-                self.element(item.value, item.ext, target, item.type, item.path, item.pointer, rc)
+                if item.primitive:
+                    self.primitive(item.value, item.ext, target, item.type, item.path, item.pointer, rc)
+                else:
+                    self.complex(item.value, target, item.type, item.path, item.pointer, rc)
         return set(groups)
 
     def _items(
@@ -362,7 +367,7 @@ class Walker:
                 ipointer = pointer + ((key, i) if m is not None or x is None else ("_" + key, i))
                 if not self._shape_ok(m, primitive, key, ipath, ipointer):
                     continue
-                out.append(Item(m, x, tcode, key, i, ipath, ipointer))
+                out.append(Item(m, x, tcode, key, i, ipath, ipointer, primitive))
             return out
         ipath = npath + suffix
         ipointer = pointer + ((key,) if main is not None else ("_" + key,))
@@ -377,7 +382,7 @@ class Walker:
             ext = None
         if not self._shape_ok(main, primitive, key, ipath, ipointer):
             return []
-        return [Item(main, ext, tcode, key, None, ipath, ipointer)]
+        return [Item(main, ext, tcode, key, None, ipath, ipointer, primitive)]
 
     def _shape_ok(self, value: Any, primitive: bool, key: str, path: str, pointer: Pointer) -> bool:
         if primitive:
