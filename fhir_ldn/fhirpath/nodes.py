@@ -227,10 +227,13 @@ class Model:
             self._collect(v, name, _guess_type(name, sample), None, out)
             return out
         for key in v:
-            if key.startswith(name) and len(key) > len(name) and key[len(name)].isupper():
-                suffix = key[len(name) :]
+            bare = key[1:] if key.startswith("_") else key
+            if key != bare and bare in v:
+                continue  # collected with its value
+            if bare.startswith(name) and len(bare) > len(name) and bare[len(name)].isupper():
+                suffix = bare[len(name) :]
                 t = suffix if suffix in _DATATYPE_GUESS else suffix[0].lower() + suffix[1:]
-                self._collect(v, key, t, None, out)
+                self._collect(v, bare, t, None, out)
         return out
 
     def children(self, node: FNode) -> list[FNode]:
