@@ -25,7 +25,7 @@ from fastapi.responses import Response
 
 from fhir_ldn.constants import ATC, RXNORM
 from server import routes
-from server.app import create_app
+from server.app import create_served_app
 from server.negotiation import fhir_response
 from server.routes import valueset_validate_code
 
@@ -45,7 +45,7 @@ def bench_app() -> FastAPI:
         return fhir_response(TRIVIAL_BODY, request)
 
     routes.ROUTERS.insert(routes.ROUTERS.index(valueset_validate_code.router), trivial_router)
-    return create_app()
+    return create_served_app()
 
 
 # name -> (path, query); each is checked for the expected answer before timing

@@ -82,7 +82,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> ExitCode:
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
     import uvicorn
 
-    uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run("server.app:create_served_app", factory=True, host=args.host, port=args.port, log_level=args.log_level)
     return ExitCode.OK
 
 

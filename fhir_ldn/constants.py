@@ -51,3 +51,9 @@ EXT_DATA_ABSENT_REASON = SD + "data-absent-reason"
 EXT_APPLICATION_FEATURE = "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature"
 FEATURE_TX_TEST_VERSION = "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version"
 FEATURE_CODESYSTEM_AS_PARAMETER = "http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"
+
+# The package's own concept system (id) and its concepts the code relies on as mechanisms.
+LOCAL_CONCEPTS_ID = "ldn-ssri-concepts"
+STRENGTH_PER_UNIT = "strength-per-unit"  # MedicinalProductDefinition.characteristic: mass per administered unit
+PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
+OVERRIDE_REASONS_LABEL = "override-reasons"  # PlanDefinition.relatedArtifact (depends-on) naming the value set

@@ -11,8 +11,11 @@ response::
     │   └── PackageIntegrityError     (500, invalid)     broken reference, duplicate id, unverified code...
     ├── RequestError                  (400, invalid)     the client sent something wrong
     │   ├── NotFoundError             (404, not-found)   unknown resource, operation or service
+    │   ├── UnauthorizedError         (401, login)       a CDS client's JWT is missing or invalid (no details)
     │   ├── UnsupportedMediaTypeError (415, not-supported)
+    │   ├── PreconditionFailedError   (412, incomplete)  the CDS service cannot obtain the FHIR data it needs
     │   ├── BusinessRuleError         (422, business-rule)
+    │   │   └── ApplyError            (422, business-rule) a definition cannot be applied (kind, dynamicValue)
     │   ├── InputFileError            (400, invalid)     a file or folder given to the CLI cannot be read
     │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
     │                                 unknown value set/code system/supplement, broken compose, bad filter
@@ -125,11 +128,29 @@ class UnsupportedMediaTypeError(RequestError):
     http_status = 415
 
 
+class UnauthorizedError(RequestError):
+    """The client did not authenticate (its message never says why: 401 without details)."""
+
+    issue_code = "login"
+    http_status = 401
+
+
+class PreconditionFailedError(RequestError):
+    """The CDS service cannot obtain the FHIR data it needs, from prefetch or from the client's FHIR server."""
+
+    issue_code = "incomplete"
+    http_status = 412
+
+
 class BusinessRuleError(RequestError):
     """The request is well formed but breaks a rule of the operation."""
 
     issue_code = "business-rule"
     http_status = 422
+
+
+class ApplyError(BusinessRuleError):
+    """A definition (ActivityDefinition, PlanDefinition) cannot be applied as written."""
 
 
 class UpstreamError(FhirLdnError):

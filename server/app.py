@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 
 from fhir_ldn import __version__
 from fhir_ldn.config import Settings
 from fhir_ldn.package.loader import load_package
 from server import errors
+from server.cds import service as cds_service
 from server.routes import ROUTERS
 from server.state import AppState
 
@@ -22,6 +25,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.fhir_ldn = AppState(settings=settings, package=load_package(settings))
     errors.install(app)
+    cds_service.install(app, settings, app.state.fhir_ldn.package)
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as `fhir-ldn serve` runs it (uvicorn factory): `create_app` plus a frozen start-up heap."""
+    app = create_app()
+    app.router.on_startup.append(_freeze_startup_heap)
+    return app
+
+
+def _freeze_startup_heap() -> None:
+    """Move everything built at start-up (package, indexes, compiled rules) out of the collector's reach.
+
+    The long-lived start-up heap would otherwise be rescanned by every full collection that request
+    garbage triggers; freezing it is the standard remedy (gc.freeze, Python 3.7+).
+    """
+    gc.collect()
+    gc.freeze()

@@ -11,7 +11,9 @@ def test_all_imports_are_exported() -> None:
         key=str.casefold,
     )
     modules = {
+        "apply",
         "capabilities",
+        "cds",
         "cli",
         "config",
         "constants",

@@ -6,6 +6,8 @@ FHIR operation routers come before `read_search`, whose `/fhir/{type}/{id}` woul
 from fastapi import APIRouter
 
 from server.routes import (
+    cds_feedback,
+    cds_services,
     codesystem_lookup,
     codesystem_subsumes,
     codesystem_validate_code,
@@ -21,6 +23,8 @@ from server.routes import (
 )
 
 ROUTERS: list[APIRouter] = [
+    cds_services.router,  # first: the CDS card call has a ~500 ms budget end to end, and routing costs time
+    cds_feedback.router,
     health.router,
     downloads.router,
     # FHIR: the most frequent calls first (every router a request passes costs it time)

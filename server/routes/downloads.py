@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from fhir_ldn.errors import NotFoundError
 from fhir_ldn.package import build
 from server.deps import StateDep
 
@@ -18,33 +19,15 @@ _MEDIA_TYPES = {
 }
 
 
-def _download(state: StateDep, name: str) -> Response:
+def read_download(name: str, state: StateDep) -> Response:
+    """One built artifact: package.tgz, bundle-transaction.json/.xml or bundle-collection.json."""
+    media_type = _MEDIA_TYPES.get(name)
+    if media_type is None:
+        raise NotFoundError(f"no download named '{name}'; available: {', '.join(_MEDIA_TYPES)}")
     return Response(
-        state.artifacts[name],
-        media_type=_MEDIA_TYPES[name],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        state.artifacts[name], media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 
-@router.api_route("/package.tgz", methods=["GET", "HEAD"], response_class=Response)
-def read_package_tgz(state: StateDep) -> Response:
-    """The FHIR NPM package."""
-    return _download(state, build.PACKAGE_TGZ)
-
-
-@router.api_route("/bundle-transaction.json", methods=["GET", "HEAD"], response_class=Response)
-def read_transaction_json(state: StateDep) -> Response:
-    """The transaction Bundle (conditional creates), JSON."""
-    return _download(state, build.TRANSACTION_JSON)
-
-
-@router.api_route("/bundle-transaction.xml", methods=["GET", "HEAD"], response_class=Response)
-def read_transaction_xml(state: StateDep) -> Response:
-    """The transaction Bundle (conditional creates), XML."""
-    return _download(state, build.TRANSACTION_XML)
-
-
-@router.api_route("/bundle-collection.json", methods=["GET", "HEAD"], response_class=Response)
-def read_collection_json(state: StateDep) -> Response:
-    """Every resource of the package in a collection Bundle."""
-    return _download(state, build.COLLECTION_JSON)
+router.add_api_route("/{name}", read_download, methods=["GET"], response_class=Response)
+router.add_api_route("/{name}", read_download, methods=["HEAD"], response_class=Response, include_in_schema=False)

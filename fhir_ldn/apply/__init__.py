@@ -1,0 +1,1 @@
+"""Applying definitional resources (ActivityDefinition, later PlanDefinition) to a subject: pure functions."""

@@ -1,0 +1,1 @@
+"""The CDS Hooks service's edges: database (feedback, JWT replay cache), JWT trust, FHIR fetching, start-up."""

@@ -1,0 +1,128 @@
+"""Start-up of the CDS Hooks service: compile the rules once, open the store lazily, add CORS."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+
+from fhir_ldn.cds.discovery import discovery_document
+from fhir_ldn.cds.engine import CdsRule, load_rules
+from fhir_ldn.config import Settings
+from fhir_ldn.errors import NotFoundError
+from fhir_ldn.package.index import Package
+from fhir_ldn.terminology import TerminologyService
+from server.cds.auth import ClientAuthenticator, load_trusted_issuers
+from server.cds.store import CdsStore
+
+STATE_KEY = "cds"
+
+
+@dataclass
+class CdsService:
+    """Everything the /cds-services routes share: compiled rules, discovery document, store, authenticator."""
+
+    settings: Settings
+    rules: dict[str, CdsRule]
+    discovery: dict[str, Any]
+    store: CdsStore
+    authenticator: ClientAuthenticator | None
+
+    @property
+    def discovery_json(self) -> bytes:
+        return json.dumps(self.discovery, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def build(cls, settings: Settings, package: Package, terminology: TerminologyService | None = None) -> CdsService:
+        rules = {rule.id: rule for rule in load_rules(package, terminology)}
+        store = CdsStore(settings.sqlalchemy_url)
+        authenticator = None
+        if settings.cds_trusted_issuers is not None:
+            issuers = load_trusted_issuers(settings.cds_trusted_issuers)
+            authenticator = ClientAuthenticator(issuers, store, settings.fhir_fetch_timeout)
+        return cls(settings, rules, discovery_document(list(rules.values())), store, authenticator)
+
+    def rule(self, service_id: str) -> CdsRule:
+        rule = self.rules.get(service_id)
+        if rule is None:
+            raise NotFoundError(f"unknown CDS service '{service_id}'")
+        return rule
+
+    def endpoint_url(self, request: Request) -> str:
+        """This endpoint's URL as clients address it (the JWT audience)."""
+        base = self.settings.public_base_url or str(request.base_url).rstrip("/")
+        return base + request.url.path
+
+    async def authenticate(self, request: Request) -> None:
+        """Verify the client's JWT when issuers are configured (UnauthorizedError → 401)."""
+        if self.authenticator is not None:
+            await self.authenticator.verify(request.headers.get("authorization"), self.endpoint_url(request))
+
+
+_CARD_ENDPOINT_DOC: dict[str, Any] = {
+    "tags": ["cds-hooks"],
+    "summary": "Call a CDS service",
+    "description": "CDS Hooks 2.0 service call (order-select, order-sign): cards evaluated from the package's "
+    'ECA PlanDefinition; `{"cards": []}` when none applies. Errors are OperationOutcomes: 400 bad request, '
+    "401 untrusted client, 404 unknown service, 412 FHIR data neither prefetched nor obtainable.",
+    "operationId": "call_service",
+    "parameters": [{"name": "service_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+    "responses": {
+        "200": {"description": "Cards", "content": {"application/json": {"schema": {"type": "object"}}}},
+        **{
+            code: {"description": text, "content": {"application/fhir+json": {"schema": {"type": "object"}}}}
+            for code, text in (
+                ("400", "Bad request"),
+                ("401", "Unauthorized"),
+                ("404", "Unknown service"),
+                ("412", "Precondition failed"),
+            )
+        },
+    },
+}
+
+
+def document_card_endpoint(app: FastAPI) -> None:
+    """Add `POST /cds-services/{service_id}` (a plain Starlette route, for speed) to the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema["paths"].setdefault("/cds-services/{service_id}", {})["post"] = _CARD_ENDPOINT_DOC
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install(app: FastAPI, settings: Settings, package: Package) -> None:
+    """Build the CDS service into the app's state and allow browser clients (CORS, preflight included)."""
+    state = app.state.fhir_ldn
+    state.extras[STATE_KEY] = CdsService.build(settings, package, state.terminology)
+    document_card_endpoint(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        max_age=600,
+    )
+
+
+def cds_of(request: Request) -> CdsService:
+    """The app's CDS service."""
+    service = request.app.state.fhir_ldn.extras.get(STATE_KEY)
+    if not isinstance(service, CdsService):
+        raise RuntimeError("the CDS service was not installed in this app")
+    return service
+
+
+async def get_cds(request: Request) -> CdsService:
+    return cds_of(request)
+
+
+CdsDep = Annotated[CdsService, Depends(get_cds)]

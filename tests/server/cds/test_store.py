@@ -1,0 +1,40 @@
+"""The CDS database: idempotent feedback, the jti replay cache and its expiry, a shared file for several apps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fhir_ldn.cds.feedback import FeedbackItem
+from server.cds.store import CdsStore
+
+
+def item(card: str, stamp: str = "2026-01-01T00:00:00Z") -> FeedbackItem:
+    return FeedbackItem(card, "overridden", stamp, (), None, None, None, "comment")
+
+
+def test_feedback_is_stored_once(tmp_path: Path) -> None:
+    store = CdsStore(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert store.add_feedback("svc", [item("a"), item("b")]) == 2
+    assert store.add_feedback("svc", [item("a"), item("a", "2026-01-02T00:00:00Z")]) == 1
+    assert store.feedback_summary("svc")["total"] == 3
+    assert store.feedback_summary("other")["total"] == 0
+    store.dispose()
+
+
+def test_jti_replay_cache_is_shared_and_expires(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'db.sqlite3'}"
+    first, second = CdsStore(url), CdsStore(url)  # two workers on one database file
+    assert first.remember_jti("iss", "j1", exp=100.0, now=50.0)
+    assert not second.remember_jti("iss", "j1", exp=100.0, now=60.0)  # replay seen by the other worker
+    assert second.remember_jti("other-iss", "j1", exp=100.0, now=60.0)  # jti is per issuer
+    assert first.remember_jti("iss", "j1", exp=300.0, now=200.0)  # the old entry expired and was purged
+    first.dispose()
+    second.dispose()
+
+
+def test_no_database_file_until_first_use(tmp_path: Path) -> None:
+    store = CdsStore(f"sqlite:///{tmp_path / 'lazy' / 'db.sqlite3'}")
+    assert not (tmp_path / "lazy").exists()
+    store.feedback_summary("svc")
+    assert (tmp_path / "lazy" / "db.sqlite3").exists()
+    store.dispose()
