@@ -17,25 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from fhir.resources import get_fhir_model_class
 
+from bench.bench_xml import _timed
 from fhir_ldn.core_defs import ensure_package
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.package.loader import load_package
 from fhir_ldn.validation.validator import Validator, package_validator
-
-
-def _best(work: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def _parse_with_fhir_resources(text: bytes) -> object:
@@ -58,8 +48,8 @@ def _compare(label: str, validator: Validator, texts: list[bytes], repeat: int) 
     for text in texts:  # warm up: compiled definitions and expressions, imported models
         validator.validate_json(text)
         _parse_with_fhir_resources(text)
-    ours = _best(lambda: [validator.validate_json(t) for t in texts], repeat)
-    theirs = _best(lambda: [_parse_with_fhir_resources(t) for t in texts], repeat)
+    ours = _timed(lambda: [validator.validate_json(t) for t in texts], repeat)
+    theirs = _timed(lambda: [_parse_with_fhir_resources(t) for t in texts], repeat)
     size = sum(len(t) for t in texts) / 1e6
     print(f"\n{label}: {len(texts)} resources, {size:.1f} MB of JSON (best of {repeat})")
     print(f"  validate (fhir-ldn)        {len(texts) / ours:8.0f} resources/s  {ours * 1e6 / len(texts):8.0f} us each")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_ldn.fhirpath import functions
+from fhir_ldn.fhirpath import function_args, functions
 from fhir_ldn.fhirpath.nodes import FNode, Model
 from fhir_ldn.fhirpath.operators import (
     FhirPathEvaluationError,
@@ -236,7 +236,7 @@ def _compile_type_op(op: str, operand: Compiled, type_name: str) -> Compiled:
             return []
         if len(items) > 1:
             raise FhirPathEvaluationError(f"'{op}' needs a single item")
-        matches = functions.type_matches(ctx.model, items[0], type_name)
+        matches = function_args.type_matches(ctx.model, items[0], type_name)
         if op == "is":
             return [matches]
         return [items[0]] if matches else []
@@ -287,7 +287,7 @@ def _compile_op(op: str, left: Compiled, right: Compiled) -> Compiled:
 
         return cmp
     if op == "|":
-        return lambda ctx, focus: functions.union(left(ctx, focus), right(ctx, focus))
+        return lambda ctx, focus: function_args.union(left(ctx, focus), right(ctx, focus))
     if op in ("in", "contains"):
         element, collection = (left, right) if op == "in" else (right, left)
 

@@ -98,7 +98,7 @@ class ValidationEnvironment(Environment):
 
     def slice(self, items: list[Any], profile: str, name: str, ctx: Context) -> list[Any]:
         from fhir_ldn.validation import slicing
-        from fhir_ldn.validation.structure import Item
+        from fhir_ldn.validation.shape import Item
 
         structure = self.session.registry.compiled(profile)
         if structure is None:

@@ -14,7 +14,8 @@ from fhir_ldn.validation.issues import Pointer, maximum, minimum
 from fhir_ldn.validation.model import Elem, Slicing
 
 if TYPE_CHECKING:
-    from fhir_ldn.validation.structure import Item, ResourceContext, Walker
+    from fhir_ldn.validation.shape import Item
+    from fhir_ldn.validation.structure import ResourceContext, Walker
 
 _EXTENSION_SLICING = Slicing((("value", "url"),), "open", False)
 

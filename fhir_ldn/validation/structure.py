@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
-from fhir_ldn.validation import cardinality, extensions, fixed, primitives, slicing, xhtml
+from fhir_ldn.validation import cardinality, extensions, fixed, primitives, shape, slicing, xhtml
 from fhir_ldn.validation.invariants import ele1_holds
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
@@ -22,21 +22,7 @@ if TYPE_CHECKING:
     from fhir_ldn.validation.session import Session
 
 ELE_1_TEXT = "Constraint failed: ele-1: 'All FHIR elements must have a @value or children' (defined in http://hl7.org/fhir/StructureDefinition/Element)"
-_NUMERIC = frozenset({"integer", "unsignedInt", "positiveInt", "decimal"})
 _CODED = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "CodeableReference", "string", "uri"})
-
-
-class Item(NamedTuple):
-    """One value of a child element found in the JSON."""
-
-    value: Any
-    ext: Any
-    type: str
-    key: str
-    position: int | None  # index in the JSON array (None for a single value)
-    path: str
-    pointer: Pointer
-    primitive: bool = False
 
 
 @dataclass
@@ -48,23 +34,6 @@ class ResourceContext:
     resource: dict[str, Any]
     path: str
     parent: ResourceContext | None = None
-
-
-def _index_json_names(defn: Elem) -> dict[str, tuple[Elem, str, bool]]:
-    """JSON property name -> (child element, type code, whether the type is primitive)."""
-    if defn.json_index is not None:
-        return defn.json_index
-    registry = defn.registry
-    index: dict[str, tuple[Elem, str, bool]] = {}
-    for name, child in defn.child_map().items():
-        if child.is_choice:
-            for suffix, code in child.suffix_types.items():
-                index[name + suffix] = (child, code, registry.is_primitive(code))
-        else:
-            code = next(iter(child.suffix_types.values()), "Element")
-            index[name] = (child, code, registry.is_primitive(code))
-    defn.json_index = index
-    return index
 
 
 class Walker:
@@ -191,7 +160,7 @@ class Walker:
     ) -> None:
         fhir_type = tcode[7:].lower() if tcode.startswith("System.") else tcode
         if value is not None:
-            if not self._json_type_ok(value, fhir_type, path, pointer):
+            if not shape.json_type_ok(self, value, fhir_type, path, pointer):
                 return
             text = lexical(value)
             if fhir_type == "xhtml":
@@ -243,32 +212,6 @@ class Walker:
             self.session.bindings.check(self, value, elem, fhir_type, path, pointer, rc.resource)
         del present
 
-    def _json_type_ok(self, value: Any, fhir_type: str, path: str, pointer: Pointer) -> bool:
-        if isinstance(value, dict | list):
-            return False
-        if fhir_type == "boolean":
-            ok = isinstance(value, bool)
-            kind = "boolean"
-        elif fhir_type in _NUMERIC:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            kind = "number"
-        else:
-            ok = isinstance(value, str)
-            kind = "string"
-        if not ok and self.xml and isinstance(value, str):
-            return False  # the XML reader kept a value that does not fit its type as text, and reported it
-        if not ok:
-            self.add(
-                "error",
-                "invalid",
-                path,
-                pointer,
-                f"Error parsing JSON: the primitive value must be a {kind}",
-                f"ERROR_PARSING_JSON_THE_PRIMITIVE_VALUE_MUST_BE_A_{kind.upper()}",
-            )
-        return ok
-
-    # -- children -------------------------------------------------------------------------------------
     def children(
         self,
         obj: dict[str, Any],
@@ -281,7 +224,7 @@ class Walker:
         primitive_ext: bool = False,
     ) -> set[str]:
         """Check every property of `obj` against `defn`'s children; returns the names of the elements present."""
-        index = _index_json_names(defn)
+        index = shape.json_names(defn)
         dupes = self.duplicates.get(id(obj))
         if dupes:
             for name in dupes:
@@ -291,7 +234,7 @@ class Walker:
             self.add(
                 "error", "invalid", path, pointer, "Object must have some content", "OBJECT_MUST_HAVE_SOME_CONTENT"
             )
-        groups: dict[str, list[Item]] = {}
+        groups: dict[str, list[shape.Item]] = {}
         for key, value in obj.items():
             if key == "resourceType" and is_resource:
                 continue
@@ -314,7 +257,7 @@ class Walker:
             if main is None and not primitive:
                 self.add("error", "structure", path, pointer, unrecognized(key), "UNRECOGNISED_PROPERTY_")
                 continue
-            items = self._items(child, tcode, primitive, json_key, main, ext, path, pointer)
+            items = shape.items(self, child, tcode, primitive, json_key, main, ext, path, pointer)
             group = groups.get(child.name)
             if group is None:
                 groups[child.name] = items
@@ -338,66 +281,6 @@ class Walker:
                     self.complex(item.value, target, item.type, item.path, item.pointer, rc)
         return set(groups)
 
-    def _items(
-        self, child: Elem, tcode: str, primitive: bool, key: str, main: Any, ext: Any, path: str, pointer: Pointer
-    ) -> list[Item]:
-        npath = f"{path}.{child.name}"
-        suffix = f".ofType({tcode})" if child.is_choice else ""
-        if child.is_array:
-            if main is not None and not isinstance(main, list):
-                text = f"The property {key} must be a JSON Array, not {describe_json(main)} (at {path})"
-                self.add("error", "invalid", npath, (*pointer, key), text, "THIS_PROPERTY_MUST_BE_AN_ARRAY_NOT_")
-                main = [main]
-            if ext is not None and not isinstance(ext, list):
-                text = f"The property _{key} must be a JSON Array, not {describe_json(ext)} (at {path})"
-                self.add(
-                    "error", "invalid", npath, (*pointer, "_" + key), text, "THIS_BASE_PROPERTY_MUST_BE_AN_ARRAY_NOT_"
-                )
-                ext = [ext]
-            mains = main or []
-            exts = ext or []
-            if (main is not None and not mains) or (ext is not None and not exts and main is None):
-                text = "Array cannot be empty - the property should not be present if it has no values"
-                self.add("error", "invalid", npath, (*pointer, key), text, "ARRAY_CANNOT_BE_EMPTY")
-            out = []
-            for i in range(max(len(mains), len(exts))):
-                m = mains[i] if i < len(mains) else None
-                x = exts[i] if i < len(exts) else None
-                ipath = f"{npath}[{i}]{suffix}"
-                ipointer = pointer + ((key, i) if m is not None or x is None else ("_" + key, i))
-                if not self._shape_ok(m, primitive, key, ipath, ipointer):
-                    continue
-                out.append(Item(m, x, tcode, key, i, ipath, ipointer, primitive))
-            return out
-        ipath = npath + suffix
-        ipointer = pointer + ((key,) if main is not None else ("_" + key,))
-        if isinstance(main, list):
-            kind = "a simple value" if primitive else "an Object"
-            text = f"The property {key} must be {kind}, not an Array (at {path})"
-            self.add("error", "invalid", ipath, ipointer, text, "THIS_PROPERTY_MUST_BE__NOT_")
-            return []
-        if isinstance(ext, list):
-            text = f"The property _{key} must be an Object, not an Array (at {path})"
-            self.add("error", "invalid", ipath, ipointer, text, "THIS_PROPERTY_MUST_BE_AN_OBJECT_NOT_")
-            ext = None
-        if not self._shape_ok(main, primitive, key, ipath, ipointer):
-            return []
-        return [Item(main, ext, tcode, key, None, ipath, ipointer, primitive)]
-
-    def _shape_ok(self, value: Any, primitive: bool, key: str, path: str, pointer: Pointer) -> bool:
-        if primitive:
-            if isinstance(value, dict):
-                text = f"The property {key} must be a simple value, not an Object (at {path})"
-                self.add("error", "invalid", path, pointer, text, "THIS_PROPERTY_MUST_BE_AN_SIMPLE_VALUE_NOT_")
-                return False
-            return True
-        if not isinstance(value, dict):
-            text = f"The property {key} must be an Object, not {describe_json(value)} (at {path})"
-            self.add("error", "invalid", path, pointer, text, "THIS_PROPERTY_MUST_BE__NOT_")
-            return False
-        return True
-
-    # -- invariants -----------------------------------------------------------------------------------
     def check_constraints(
         self,
         constraints: Iterable[Constraint],

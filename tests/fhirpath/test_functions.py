@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fhir_ldn.fhirpath.compiler import Context, Environment, evaluate
-from fhir_ldn.fhirpath.functions import type_matches
+from fhir_ldn.fhirpath.function_args import type_matches
 from fhir_ldn.fhirpath.nodes import FNode, Model
 
 
