@@ -56,6 +56,12 @@ def validate_resource(
     )
     if rtype == "Bundle":
         index_bundle(walker, resource)
+        outer, walker.in_bundle = walker.in_bundle, True
+        try:
+            walker.walk_structures(resource, structures, rc, pointer)
+        finally:
+            walker.in_bundle = outer
+        return
     walker.walk_structures(resource, structures, rc, pointer)
 
 
@@ -141,3 +147,15 @@ def index_bundle(walker: Walker, bundle: dict[str, Any]) -> None:
             walker.bundle_resources.setdefault(f"{rtype}/{rid}", resource)
             if isinstance(full_url, str) and full_url.endswith(f"/{rtype}/{rid}"):
                 walker.bundle_resources.setdefault(full_url, resource)
+
+
+def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: Pointer) -> None:
+    """Inside a Bundle, a urn:uuid/urn:oid reference must point to one of its entries."""
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if (
+        isinstance(target, str)
+        and target.startswith(("urn:uuid:", "urn:oid:"))
+        and target not in walker.bundle_resources
+    ):
+        text = f"URN reference is not locally contained within the bundle {target}"
+        walker.add("error", "not-found", f"{path}.reference", pointer, text, "Bundle_BUNDLE_Not_Local")

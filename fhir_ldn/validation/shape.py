@@ -100,6 +100,9 @@ def items(
             x = exts[i] if i < len(exts) else None
             ipath = f"{npath}[{i}]{suffix}"
             ipointer = pointer + ((key, i) if m is not None or x is None else ("_" + key, i))
+            if m is None and x is None:
+                null_value(walker, key, primitive, ipath, ipointer, path)
+                continue
             if not shape_ok(walker, m, primitive, key, ipath, ipointer):
                 continue
             out.append(Item(m, x, tcode, key, i, ipath, ipointer, primitive))
@@ -120,6 +123,13 @@ def items(
     return [Item(main, ext, tcode, key, None, ipath, ipointer, primitive)]
 
 
+def null_value(walker: Walker, key: str, primitive: bool, path: str, pointer: Pointer, parent: str) -> None:
+    """A JSON null where a value belongs (nulls only align primitive arrays with their `_x` array)."""
+    kind = "a simple value" if primitive else "an Object"
+    text = f"The property {key} must be {kind}, not a Null (at {parent})"
+    walker.add("error", "invalid", path, pointer, text, "THIS_PROPERTY_MUST_BE__NOT_")
+
+
 def shape_ok(walker: Walker, value: Any, primitive: bool, key: str, path: str, pointer: Pointer) -> bool:
     if primitive:
         if isinstance(value, dict):
@@ -132,6 +142,3 @@ def shape_ok(walker: Walker, value: Any, primitive: bool, key: str, path: str, p
         walker.add("error", "invalid", path, pointer, text, "THIS_PROPERTY_MUST_BE__NOT_")
         return False
     return True
-
-
-# -- invariants -----------------------------------------------------------------------------------

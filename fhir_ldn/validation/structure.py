@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
-from fhir_ldn.validation import cardinality, extensions, fixed, primitives, shape, slicing, xhtml
+from fhir_ldn.validation import cardinality, extensions, fixed, primitives, resources, shape, slicing, xhtml
 from fhir_ldn.validation.invariants import ele1_holds
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
@@ -48,6 +48,7 @@ class Walker:
         self._seen: set[tuple[str, str, str, str]] = set()
         self.bundle_resources: dict[str, dict[str, Any]] = {}
         self.conformance: dict[tuple[int, str], bool] = {}
+        self.in_bundle = False  # set while the entries of a Bundle are walked
 
     # -- issues ---------------------------------------------------------------------------------------
     def add(
@@ -74,8 +75,6 @@ class Walker:
         parent: ResourceContext | None = None,
         profiles: Iterable[str] = (),
     ) -> None:
-        from fhir_ldn.validation import resources
-
         resources.validate_resource(self, resource, path, pointer, parent, list(profiles))
 
     def walk_structures(
@@ -152,6 +151,8 @@ class Walker:
             fixed.check(self, obj, None, elem, path, pointer)
         if tcode == "Coding":
             self.session.bindings.check_coding(self, obj, path, pointer)
+        elif tcode == "Reference" and self.in_bundle:
+            resources.check_bundle_reference(self, obj, path, pointer)
         if elem.binding is not None and tcode in _CODED:
             self.session.bindings.check(self, obj, elem, tcode, path, pointer, rc.resource)
 
@@ -254,6 +255,10 @@ class Walker:
                     continue
                 main, ext, json_key = value, obj.get("_" + key), key
             child, tcode, primitive = found
+            if value is None and not child.is_array:  # "gender": null
+                shape.null_value(self, key, primitive, f"{path}.{child.name}", (*pointer, key), path)
+                if ext is None or key.startswith("_"):
+                    continue
             if main is None and not primitive:
                 self.add("error", "structure", path, pointer, unrecognized(key), "UNRECOGNISED_PROPERTY_")
                 continue

@@ -80,3 +80,29 @@ def test_contained_references(core_validator: Validator) -> None:
     resource["participant"][0]["member"]["reference"] = "#nope"
     found = sorted(t[19:24] for _, _, t in errors(core_validator.validate_resource(resource)))
     assert found == ["ctm-1", "dom-3", "ref-1"]  # unresolvable, not a Practitioner, and the contained one unused
+
+
+def test_urn_references_must_be_in_the_bundle(core_validator: Validator) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "x"},
+        "subject": {"reference": "urn:uuid:aaaaaaaa-0000-4000-8000-000000000000"},
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": "urn:uuid:bbbbbbbb-0000-4000-8000-000000000000", "resource": observation}],
+    }
+    assert errors(core_validator.validate_resource(bundle)) == [
+        (
+            "not-found",
+            "Bundle.entry[0].resource/*Observation/null*/.subject.reference",
+            "URN reference is not locally contained within the bundle urn:uuid:aaaaaaaa-0000-4000-8000-000000000000",
+        )
+    ]
+    bundle["entry"].append(
+        {"fullUrl": "urn:uuid:aaaaaaaa-0000-4000-8000-000000000000", "resource": {"resourceType": "Patient"}}
+    )
+    assert core_validator.validate_resource(bundle).valid
+    assert core_validator.validate_resource(observation).valid  # outside a Bundle a urn is not checked

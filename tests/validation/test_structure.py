@@ -121,3 +121,15 @@ def test_issues_carry_line_and_column(core_validator: Validator) -> None:
     assert extensions["line"]["valueInteger"] == 3
     assert extensions["col"]["valueInteger"] == 13
     assert issues(core_validator.validate_json(text, positions=False))[0][2] == "Patient.gender"
+
+
+def test_nulls_only_align_primitive_arrays(core_validator: Validator) -> None:
+    assert validate(core_validator, '{"resourceType": "Patient", "gender": null}') == [
+        ("invalid", "Patient.gender", "The property gender must be a simple value, not a Null (at Patient)")
+    ]
+    assert validate(core_validator, '{"resourceType": "Patient", "name": [null]}') == [
+        ("invalid", "Patient.name[0]", "The property name must be an Object, not a Null (at Patient)")
+    ]
+    extension = {"extension": [{"url": "http://example.org/x", "valueString": "y"}]}
+    aligned = {"resourceType": "Patient", "name": [{"given": ["a", None], "_given": [None, extension]}]}
+    assert validate(core_validator, aligned) == []
