@@ -89,7 +89,7 @@ def test_urn_references_must_be_in_the_bundle(core_validator: Validator) -> None
         "code": {"text": "x"},
         "subject": {"reference": "urn:uuid:aaaaaaaa-0000-4000-8000-000000000000"},
     }
-    bundle = {
+    bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "collection",
         "entry": [{"fullUrl": "urn:uuid:bbbbbbbb-0000-4000-8000-000000000000", "resource": observation}],
