@@ -276,7 +276,8 @@ def _codings(value: Any) -> list[tuple[str | None, str]]:
     if isinstance(value.get("concept"), dict):
         return _codings(value["concept"])
     if isinstance(value.get("coding"), list):
-        return [(c.get("system"), str(c["code"])) for c in value["coding"] if isinstance(c, dict) and "code" in c]
-    if "code" in value and isinstance(value.get("code"), str):
-        return [(value.get("system"), value["code"])]
-    return []
+        return [pair for c in value["coding"] for pair in _codings(c) if isinstance(c, dict) and "coding" not in c]
+    system = value.get("system")
+    if isinstance(value.get("code"), str) and (system is None or isinstance(system, str)):
+        return [(system, value["code"])]
+    return []  # no code, or a system that is not a string (reported by the structure checks)

@@ -239,6 +239,9 @@ class Walker:
         for key, value in obj.items():
             if key == "resourceType" and is_resource:
                 continue
+            if not isinstance(key, str):  # only possible for dicts built in Python, never for parsed JSON
+                self.add("error", "structure", path, pointer, unrecognized(str(key)), "UNRECOGNISED_PROPERTY_")
+                continue
             if key.startswith("_"):
                 bare = key[1:]
                 if bare in obj:
