@@ -72,9 +72,17 @@ def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
     folder = load_core_definitions().folder
     sys.stdout.write(f"hl7.fhir.r5.core#5.0.0 ready in {folder}\n")
+    extensions = ensure_package("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
+    sys.stdout.write(f"hl7.fhir.uv.extensions.r5#5.3.0-ballot-tc1 ready in {extensions}\n")
     if args.examples:
         sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
     return ExitCode.OK
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.validation.command import run
+
+    return run(args)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
@@ -96,6 +104,11 @@ def parser() -> argparse.ArgumentParser:
     setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
     setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
     setup.set_defaults(run=_setup)
+    validate = sub.add_parser("validate", help="validate FHIR R5 JSON/XML files against the core and package profiles")
+    from fhir_ldn.validation.command import add_arguments
+
+    add_arguments(validate)
+    validate.set_defaults(run=_validate)
     serve = sub.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR, downloads)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)

@@ -19,6 +19,7 @@ from server.routes import (
     pages,
     plandefinition_apply,
     read_search,
+    validate,
     valueset_expand,
     valueset_validate_code,
     versions,
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     codesystem_subsumes.router,
     plandefinition_apply.router,
     activitydefinition_apply.router,
+    validate.router,  # POST /fhir/$validate, /fhir/{type}/$validate
     versions.router,
     metadata.router,
     read_search.router,  # last of the FHIR routes: /fhir/{type}/{id}
