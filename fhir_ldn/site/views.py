@@ -135,7 +135,7 @@ class Linker:
                 target = self.resolve(value)
                 if target is not None:
                     yield target
-            elif key == "valueSet" and isinstance(value, list):
+            elif key in ("valueSet", "profile") and isinstance(value, list):
                 yield from (t for t in (self.resolve(v) for v in value) if t is not None)
 
 

@@ -218,3 +218,16 @@ def test_render_site_resources_index_lists_every_resource(package: Package, pars
     hrefs = parsed["resources.html"].xpath("//a/@href")
     for resource in package:
         assert page_name(resource) in hrefs
+
+
+def test_render_site_resources_link_their_profiles_and_back(package: Package, parsed: dict[str, Any]) -> None:
+    profiled = [r for r in package if r.get("meta", {}).get("profile")]
+    assert profiled
+    for resource in profiled:
+        for url in resource["meta"]["profile"]:
+            profile = package.resolve_canonical(url)
+            assert profile is not None, url
+            assert page_name(profile) in parsed[page_name(resource)].xpath("//dl[@class='fields']//a/@href")
+            assert page_name(resource) in parsed[page_name(profile)].xpath(
+                "//*[@id='used-by']/following-sibling::ul[1]//a/@href"
+            )
