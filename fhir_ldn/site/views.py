@@ -23,6 +23,10 @@ TYPE_ORDER = (
 )
 
 
+# Elements whose string value may name another resource of the package (a reference or a canonical).
+_LINK_KEYS = frozenset({"reference", "resource", "definitionCanonical", "valueSet", "url", "profile"})
+
+
 def page_name(resource: Resource) -> str:
     """The page of a resource in the site: `Type-id.html` (flat, like the IG publisher)."""
     return f"{resource['resourceType']}-{resource['id']}.html"
@@ -129,14 +133,13 @@ class Linker:
 
     def _targets(self, resource: Resource) -> Iterable[Resource]:
         for _, key, value in walk(resource, resource["resourceType"]):
-            if key in ("reference", "resource", "definitionCanonical", "valueSet", "url") and isinstance(value, str):
+            # array items come one by one (walk yields each with its key), so a list never reaches here
+            if key in _LINK_KEYS and isinstance(value, str):
                 if key == "url" and not value.startswith(self.package.meta.canonical):
                     continue
                 target = self.resolve(value)
                 if target is not None:
                     yield target
-            elif key in ("valueSet", "profile") and isinstance(value, list):
-                yield from (t for t in (self.resolve(v) for v in value) if t is not None)
 
 
 def sorted_by_kind(resources: Iterable[Resource]) -> list[Resource]:
