@@ -54,8 +54,11 @@ def parse_apply_parameters(body: Resource, definition_name: str) -> ApplyInput:
     """Read the Parameters body of an $apply call (RequestError naming the parameter when one is wrong)."""
     if body.get("resourceType") != "Parameters":
         raise RequestError(f"the body must be a Parameters resource, not {body.get('resourceType')}")
+    parameters = body.get("parameter", [])
+    if not isinstance(parameters, list):
+        raise RequestError("Parameters.parameter must be an array", expression="Parameters.parameter")
     found: dict[str, list[Any]] = {}
-    for parameter in body.get("parameter") or ():
+    for parameter in parameters:
         name = parameter.get("name") if isinstance(parameter, dict) else None
         if not isinstance(name, str) or not name:
             raise RequestError("every parameter needs a name", expression="Parameters.parameter.name")

@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from fhir_ldn.cds.engine import product_strengths
-from fhir_ldn.cds.medications import MEDICATION_TYPES, CodeKey, Entry, ResourcePool, Strength, medication_facts
+from fhir_ldn.cds.medications import (
+    MEDICATION_TYPES,
+    CodeKey,
+    Entry,
+    ResourcePool,
+    Strength,
+    as_list,
+    medication_facts,
+)
 from fhir_ldn.package.index import Package
 
 Resource = dict[str, Any]
@@ -36,6 +44,11 @@ def is_about(resource: Mapping[str, Any], subject: str) -> bool:
     return not isinstance(reference, str) or _tail(reference) == _tail(subject)
 
 
+def _is_medication(resource: Mapping[str, Any]) -> bool:
+    kind = resource.get("resourceType")
+    return isinstance(kind, str) and kind in MEDICATION_TYPES
+
+
 def medications_from_data(
     data: Mapping[str, Any] | None, subject: str, strengths: Mapping[CodeKey, Strength]
 ) -> list[dict[str, Any]]:
@@ -43,12 +56,10 @@ def medications_from_data(
     if data is None:
         return []
     everything: list[Entry] = []
-    for item in data.get("entry") or ():
+    for item in as_list(data.get("entry")):
         resource = item.get("resource") if isinstance(item, dict) else None
         if isinstance(resource, dict):
             full_url = item.get("fullUrl")
             everything.append(Entry(resource, full_url if isinstance(full_url, str) else None))
-    own = [
-        e for e in everything if e.resource.get("resourceType") in MEDICATION_TYPES and is_about(e.resource, subject)
-    ]
+    own = [e for e in everything if _is_medication(e.resource) and is_about(e.resource, subject)]
     return medication_facts((), None, own, ResourcePool(everything), strengths)
