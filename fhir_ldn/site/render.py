@@ -208,7 +208,7 @@ class _Site:
             monitoring=[
                 a
                 for a in protocol_actions
-                if a is not None and self.linker.resolve(a.get("definitionCanonical")) is not self.titration_source
+                if self.linker.resolve(a.get("definitionCanonical")) is not self.titration_source
             ],
             citation_count=len([e for e in self.trace.references if e.id != "A"]),
             **self.titration_context(),
