@@ -24,6 +24,7 @@ def exit_with(code: ExitCode, message: str = "") -> NoReturn:
 def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.package.build import build_artifacts
     from fhir_ldn.package.loader import load_package, load_traceability
+    from fhir_ldn.site.files import site_files
     from fhir_ldn.traceability import check_traceability, render_markdown
 
     package = load_package(settings)
@@ -38,9 +39,14 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
         artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
         for name, content in artifacts.items():
             (out / name).write_bytes(content)
+        site = site_files(package, trace, artifacts)
+        (out / "site").mkdir(exist_ok=True)
+        for name, content in site.items():
+            (out / "site" / name).write_bytes(content)
     except OSError as exc:
         exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
     sys.stdout.write(f"built {len(package)} resources into {out}/: {', '.join(sorted(artifacts))}\n")
+    sys.stdout.write(f"wrote the static site ({len(site)} files) into {out / 'site'}/: open index.html\n")
     return ExitCode.OK
 
 
@@ -66,9 +72,17 @@ def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
     folder = load_core_definitions().folder
     sys.stdout.write(f"hl7.fhir.r5.core#5.0.0 ready in {folder}\n")
+    extensions = ensure_package("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
+    sys.stdout.write(f"hl7.fhir.uv.extensions.r5#5.3.0-ballot-tc1 ready in {extensions}\n")
     if args.examples:
         sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
     return ExitCode.OK
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.validation.command import run
+
+    return run(args)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
@@ -94,7 +108,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fhir-ldn", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build package.tgz and the transaction/collection Bundles")
+    build = sub.add_parser("build", help="build package.tgz, the Bundles and the static site")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.set_defaults(run=_build)
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
@@ -103,6 +117,11 @@ def parser() -> argparse.ArgumentParser:
     setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
     setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
     setup.set_defaults(run=_setup)
+    validate = sub.add_parser("validate", help="validate FHIR R5 JSON/XML files against the core and package profiles")
+    from fhir_ldn.validation.command import add_arguments
+
+    add_arguments(validate)
+    validate.set_defaults(run=_validate)
     serve = sub.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR, downloads)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)

@@ -18,9 +18,11 @@ response::
     │   ├── PreconditionFailedError   (412, incomplete)  the CDS service cannot obtain the FHIR data it needs
     │   ├── BusinessRuleError         (422, business-rule)
     │   │   └── ApplyError            (422, business-rule) a definition cannot be applied (kind, dynamicValue)
+    │   ├── InputFileError            (400, invalid)     a file or folder given to the CLI cannot be read
     │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
     │                                 unknown value set/code system/supplement, broken compose, bad filter
     ├── UpstreamError                 (502, transient)   a server we called failed
+    ├── DefinitionsUnavailableError   (503, transient)   the FHIR core packages are not installed (fhir-ldn setup)
     └── ProcessingTimeoutError        (503, timeout)     the request could not be answered within its deadline
 
 Exit codes of the `fhir-ldn` command are named in `ExitCode` and never reused.
@@ -50,9 +52,11 @@ class Issue:
     text: str
     expression: str | None = None
     location: str | None = None  # a file name, for package errors
-    message_id: str | None = None  # tx.fhir.org message key (extension operationoutcome-message-id)
+    message_id: str | None = None  # HL7 validator / tx.fhir.org message key (extension operationoutcome-message-id)
     tx_code: str | None = None  # code from http://hl7.org/fhir/tools/CodeSystem/tx-issue-type (details.coding)
     echo_location: bool = False  # also write the R4-style issue.location = [expression]
+    line: int | None = None  # position in the validated document (validation issues)
+    column: int | None = None
 
 
 class FhirLdnError(Exception):
@@ -210,6 +214,17 @@ class TerminologyError(RequestError):
                 echo_location=self.echo_location,
             )
         ]
+
+
+class InputFileError(RequestError):
+    """A file or folder given to the command line cannot be read or is not FHIR."""
+
+
+class DefinitionsUnavailableError(FhirLdnError):
+    """The FHIR packages the validator needs are not in the FHIR package cache (run `fhir-ldn setup`)."""
+
+    issue_code = "transient"
+    http_status = 503
 
 
 class ProcessingTimeoutError(FhirLdnError):

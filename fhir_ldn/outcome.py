@@ -8,11 +8,22 @@ from typing import Any
 from fhir_ldn.constants import MESSAGE_ID_EXTENSION, TX_ISSUE_TYPE
 from fhir_ldn.errors import FhirLdnError, Issue
 
+_EXT = "http://hl7.org/fhir/StructureDefinition/operationoutcome-"
+ISSUE_LINE_EXTENSION = _EXT + "issue-line"
+ISSUE_COL_EXTENSION = _EXT + "issue-col"
+
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
     out: dict[str, Any] = {"severity": issue.severity, "code": issue.code, "details": {"text": issue.text}}
+    extensions: list[dict[str, Any]] = []
+    if issue.line is not None:  # position in the validated document, as the HL7 validator reports it
+        extensions.append({"url": ISSUE_LINE_EXTENSION, "valueInteger": issue.line})
+    if issue.column is not None:
+        extensions.append({"url": ISSUE_COL_EXTENSION, "valueInteger": issue.column})
     if issue.message_id:
-        out["extension"] = [{"url": MESSAGE_ID_EXTENSION, "valueString": issue.message_id}]
+        extensions.append({"url": MESSAGE_ID_EXTENSION, "valueString": issue.message_id})
+    if extensions:
+        out["extension"] = extensions
     if issue.tx_code:
         out["details"] = {"coding": [{"system": TX_ISSUE_TYPE, "code": issue.tx_code}], "text": issue.text}
     if issue.expression:

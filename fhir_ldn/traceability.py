@@ -23,13 +23,18 @@ def _strings(values: list[Any]) -> list[str]:
     return out
 
 
+def mapped_values(resource: dict[str, Any], mapping: dict[str, Any]) -> list[str]:
+    """The values of the mapped element (a FHIRPath over the resource), as strings."""
+    return _strings(fhirpathpy.evaluate(resource, mapping["element"], {}))
+
+
 def check_mapping(package: Package, mapping: dict[str, Any]) -> str | None:
     """None if the mapped element exists and holds the expected text, else what is wrong."""
     target = f"{mapping['resource']} {mapping['element']}"
     resource = package.resolve_reference(mapping["resource"])
     if resource is None:
         return f"{target}: resource not in the package"
-    values = _strings(fhirpathpy.evaluate(resource, mapping["element"], {}))
+    values = mapped_values(resource, mapping)
     if not values:
         return f"{target}: element is missing or empty"
     expected = mapping.get("contains")

@@ -14,6 +14,7 @@ from fhir_ldn.errors import FhirLdnError
 from fhir_ldn.package.build import build_artifacts
 from fhir_ldn.package.bundles import collection_bundle, transaction_bundle
 from fhir_ldn.package.index import Package
+from fhir_ldn.package.loader import load_traceability
 from fhir_ldn.terminology import TerminologyService
 
 log = logging.getLogger("fhir_ldn.server")
@@ -50,6 +51,11 @@ class AppState:
     def artifacts(self) -> dict[str, bytes]:
         """package.tgz and the Bundles, exactly as `fhir-ldn build` writes them."""
         return build_artifacts(self.package)
+
+    @cached_property
+    def traceability(self) -> dict[str, Any]:
+        """docs/traceability.json (article claim -> resource), read once on first use."""
+        return load_traceability(self.settings)
 
     @cached_property
     def terminology(self) -> TerminologyService:

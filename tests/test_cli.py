@@ -20,6 +20,7 @@ EXPECTED = {
     "bundle-transaction.xml",
     "bundle-collection.json",
     "traceability.md",
+    "site",
 }
 
 
@@ -49,7 +50,9 @@ def test_build_writes_artifacts_twice_identically(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
     names = {p.name for p in (tmp_path / "a").iterdir()}
     assert names == EXPECTED
-    for name in names:
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert Path("site/index.html") in files
+    for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 

@@ -3,7 +3,9 @@
 Follows the R5 "Applying an ActivityDefinition" steps: create a resource of type `kind`, set its status to
 `draft`, copy the structural elements (intent, priority, doNotPerform, code, product, dosage, quantity, timing,
 body site) to their counterparts, set subject, encounter and requester from the apply context, link back with
-`instantiatesCanonical`, then apply `dynamicValue`s (FHIRPath). The result is R5 by default; `fhir_version`
+`instantiatesCanonical` where the request type has that element (R5 dropped it from MedicationRequest, and
+CommunicationRequest never had it; a RequestOrchestration action's `definitionCanonical` links those), then
+apply `dynamicValue`s (FHIRPath). The result is R5 by default; `fhir_version`
 "4.0.1" gives the R4 shape of the elements that differ (a CDS client speaks its own FHIR version).
 """
 
@@ -24,6 +26,11 @@ FHIRPATH = "text/fhirpath"
 
 # Request types this module can build, and whether each has doNotPerform / subject under another name.
 SUPPORTED_KINDS = ("MedicationRequest", "ServiceRequest", "CommunicationRequest", "Task")
+# The kinds with `instantiatesCanonical`, per FHIR version (Task's is one canonical, the others' a list).
+INSTANTIATES_CANONICAL = {
+    R5: frozenset({"ServiceRequest", "Task"}),
+    R4: frozenset({"MedicationRequest", "ServiceRequest", "Task"}),
+}
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,11 @@ def _set_path(resource: Resource, path: str, value: Any) -> None:
         node[parts[-1]] = value
 
 
-def _dynamic_values(definition: Mapping[str, Any], out: Resource, context: ApplyContext) -> None:
+def apply_dynamic_values(dynamic_values: Any, source: Mapping[str, Any], out: Resource, context: ApplyContext) -> None:
+    """Evaluate `dynamicValue`s (FHIRPath over `source`, with the context as %variables) and set them on `out`.
+
+    Used for an ActivityDefinition's own dynamic values and for a PlanDefinition action's (R5 $apply), in order.
+    """
     env = {
         "subject": context.subject,
         "encounter": context.encounter,
@@ -147,14 +158,19 @@ def _dynamic_values(definition: Mapping[str, Any], out: Resource, context: Apply
         "organization": context.organization,
         **context.variables,
     }
-    for dynamic in definition.get("dynamicValue") or ():
+    for dynamic in dynamic_values or ():
         expression = dynamic.get("expression") or {}
         if expression.get("language") != FHIRPATH or not isinstance(expression.get("expression"), str):
             raise ApplyError(
                 f"dynamicValue '{dynamic.get('path')}': only {FHIRPATH} expressions are supported",
                 expression="dynamicValue.expression.language",
             )
-        result = fhirpathpy.evaluate(dict(definition), expression["expression"], env)
+        try:
+            result = fhirpathpy.evaluate(dict(source), expression["expression"], env)
+        except Exception as exc:  # fhirpathpy raises plain exceptions for expressions it cannot evaluate
+            raise ApplyError(
+                f"dynamicValue '{dynamic.get('path')}' could not be evaluated: {exc}", expression="dynamicValue"
+            ) from exc
         value = None if not result else result[0] if len(result) == 1 else list(result)
         _set_path(out, str(dynamic.get("path", "")), value)
 
@@ -181,7 +197,7 @@ def apply_activity_definition(definition: Mapping[str, Any], context: ApplyConte
     if requester:
         out["requester"] = {"reference": requester}
     canonical = _canonical(definition)
-    if canonical:
+    if canonical and kind in INSTANTIATES_CANONICAL.get(context.fhir_version, INSTANTIATES_CANONICAL[R5]):
         out["instantiatesCanonical"] = canonical if kind == "Task" else [canonical]
-    _dynamic_values(definition, out, context)
+    apply_dynamic_values(definition.get("dynamicValue"), definition, out, context)
     return out

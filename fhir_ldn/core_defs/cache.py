@@ -25,6 +25,10 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
     ("hl7.fhir.r5.examples", "5.0.0"): (
         "sha512-+fOu1d5DqAQMorvTVx0bYrnTPl+Z2YovBkLMcJf6E+jMh61+SbeAEWqzxyO/wE7LBots7hBXwy8tN7n6iBRjOw=="
     ),
+    # the standard extensions (the only R5 version on npm); the validator loads their definitions
+    ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1"): (
+        "sha512-LjFkDQ542nlYNKV5dWz06XAhsZPapfJ5/XqqOPsGgLEGP4xBznATtFLdApL0O0dlNlvD5diiX7s2o50xKXvPfg=="
+    ),
 }
 
 

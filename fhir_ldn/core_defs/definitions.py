@@ -106,3 +106,9 @@ class CoreDefinitions:
 def load_core_definitions(version: str = "5.0.0") -> CoreDefinitions:
     """The R5 core definitions, installed into the FHIR package cache on first use."""
     return CoreDefinitions(ensure_package("hl7.fhir.r5.core", version))
+
+
+@cache
+def load_package_definitions(name: str, version: str) -> CoreDefinitions:
+    """The definitions of another pinned FHIR package (e.g. the standard extensions), installed on first use."""
+    return CoreDefinitions(ensure_package(name, version))

@@ -6,6 +6,7 @@ FHIR operation routers come before `read_search`, whose `/fhir/{type}/{id}` woul
 from fastapi import APIRouter
 
 from server.routes import (
+    activitydefinition_apply,
     cds_feedback,
     cds_services,
     codesystem_lookup,
@@ -15,7 +16,10 @@ from server.routes import (
     downloads,
     health,
     metadata,
+    pages,
+    plandefinition_apply,
     read_search,
+    validate,
     valueset_expand,
     valueset_validate_code,
     versions,
@@ -33,7 +37,11 @@ ROUTERS: list[APIRouter] = [
     codesystem_lookup.router,
     conceptmap_translate.router,
     codesystem_subsumes.router,
+    plandefinition_apply.router,
+    activitydefinition_apply.router,
+    validate.router,  # POST /fhir/$validate, /fhir/{type}/$validate
     versions.router,
     metadata.router,
-    read_search.router,  # last: /fhir/{type}/{id}
+    read_search.router,  # last of the FHIR routes: /fhir/{type}/{id}
+    pages.router,  # last: its one-segment file-name route (`/index.html`) must not shadow the API's routes
 ]

@@ -9,6 +9,7 @@ import pytest
 from fhir_ldn.apply.activitydefinition import R4, ApplyContext, apply_activity_definition
 from fhir_ldn.errors import ApplyError
 from fhir_ldn.package.index import Package
+from tests.apply.validate import assert_valid_r5
 
 CONTEXT = ApplyContext(subject="Patient/p1", encounter="Encounter/e1", practitioner="Practitioner/d1")
 
@@ -24,7 +25,8 @@ def test_titration_becomes_a_medication_request_proposal(package: Package) -> No
     assert request["subject"] == {"reference": "Patient/p1"}
     assert request["encounter"] == {"reference": "Encounter/e1"}
     assert request["requester"] == {"reference": "Practitioner/d1"}
-    assert request["instantiatesCanonical"] == [f"{definition['url']}|0.1.0"]
+    assert "instantiatesCanonical" not in request  # R5 MedicationRequest has no such element
+    assert_valid_r5(request)
 
 
 def test_r4_shape(package: Package) -> None:
@@ -32,6 +34,7 @@ def test_r4_shape(package: Package) -> None:
     request = apply_activity_definition(package.require("ActivityDefinition", "ldn-titration"), r4)
     assert request["medicationCodeableConcept"]["coding"][0]["code"] == "7243"
     assert "medication" not in request
+    assert request["instantiatesCanonical"][0].endswith("/ActivityDefinition/ldn-titration|0.1.0")
     service = apply_activity_definition(package.require("ActivityDefinition", "monitor-mood"), r4)
     assert service["code"]["coding"][0]["code"] == "monitor-mood"
 
@@ -40,9 +43,13 @@ def test_service_and_communication_requests(package: Package) -> None:
     service = apply_activity_definition(package.require("ActivityDefinition", "monitor-gi-side-effects"), CONTEXT)
     assert service["resourceType"] == "ServiceRequest"
     assert service["code"]["concept"]["coding"][0]["code"] == "monitor-gi"
+    assert service["instantiatesCanonical"][0].endswith("/ActivityDefinition/monitor-gi-side-effects|0.1.0")
+    assert_valid_r5(service)
     education = apply_activity_definition(package.require("ActivityDefinition", "patient-education-titration"), CONTEXT)
     assert education["resourceType"] == "CommunicationRequest"
     assert education["payload"][0]["contentCodeableConcept"]["coding"][0]["code"] == "educate-titration"
+    assert "instantiatesCanonical" not in education  # CommunicationRequest has no such element
+    assert_valid_r5(education)
 
 
 def test_task_uses_for(package: Package) -> None:
@@ -51,6 +58,7 @@ def test_task_uses_for(package: Package) -> None:
     assert task["for"] == {"reference": "Patient/p1"}
     assert "subject" not in task
     assert isinstance(task["instantiatesCanonical"], str)
+    assert_valid_r5(task)
 
 
 def test_dynamic_values(package: Package) -> None:

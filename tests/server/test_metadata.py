@@ -22,14 +22,17 @@ def test_capability_statement_lists_what_is_served(fhir_client: TestClient, pack
     resources = {r["type"]: r for r in rest["resource"]}
     assert set(resources) == {r["resourceType"] for r in package} | {"Bundle"}
     operations = {t: sorted(o["name"] for o in r.get("operation", [])) for t, r in resources.items()}
-    assert operations["ValueSet"] == ["expand", "validate-code"]
-    assert operations["CodeSystem"] == ["lookup", "subsumes", "validate-code"]
-    assert operations["ConceptMap"] == ["translate"]
-    assert operations["PlanDefinition"] == []
+    assert operations["ValueSet"] == ["expand", "validate", "validate-code"]
+    assert operations["CodeSystem"] == ["lookup", "subsumes", "validate", "validate-code"]
+    assert operations["ConceptMap"] == ["translate", "validate"]
+    assert operations["PlanDefinition"] == ["apply", "validate"]
+    assert operations["ActivityDefinition"] == ["apply", "validate"]
+    apply = next(o for o in resources["PlanDefinition"]["operation"] if o["name"] == "apply")
+    assert apply["definition"] == "http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply"
     expand = next(o for o in resources["ValueSet"]["operation"] if o["name"] == "expand")
     assert expand["definition"] == "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"
     assert {p["name"] for p in resources["ClinicalUseDefinition"]["searchParam"]} >= {"subject", "type", "status"}
-    assert [o["name"] for o in rest["operation"]] == ["versions"]
+    assert [o["name"] for o in rest["operation"]] == ["validate", "versions"]
 
 
 def test_a_router_registered_later_appears_in_the_statement(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,106 @@
+"""`fhir-ldn validate PATH... [--ig PATH]... [--profile URL]... [--output json|text]` (the CLI's I/O edge)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from fhir_ldn.errors import ExitCode, InputFileError
+from fhir_ldn.validation.inputs import FileResolver, ig_resources, instance_files, read_source
+from fhir_ldn.validation.session import Options, Session
+from fhir_ldn.validation.validator import ValidationResult, Validator, default_source
+
+FILE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/operationoutcome-file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (*.json, *.xml)")
+    parser.add_argument(
+        "--ig",
+        action="append",
+        type=Path,
+        default=[],
+        help="load StructureDefinitions, ValueSets, CodeSystems from a file, folder or package.tgz (repeatable)",
+    )
+    parser.add_argument("--profile", action="append", default=[], help="also validate against this profile url")
+    parser.add_argument("--output", choices=["json", "text"], default="text")
+    parser.add_argument(
+        "--no-package", action="store_true", help="do not load this package's own profiles and terminology"
+    )
+    parser.add_argument(
+        "--best-practice", action="store_true", help="report best-practice invariants (dom-6...) as warnings"
+    )
+
+
+def package_definitions() -> list[dict[str, Any]]:
+    """The knowledge package's own resources (profiles, value sets, code systems), loaded from its folders."""
+    from fhir_ldn.config import Settings
+    from fhir_ldn.package.loader import load_package
+
+    return list(load_package(Settings.from_env()))
+
+
+def build_validator(
+    igs: list[dict[str, Any]], *, with_package: bool, best_practice: bool
+) -> tuple[Validator, FileResolver]:
+    extra = (package_definitions() if with_package else []) + igs
+    resolver = FileResolver(extra)
+    session = Session(default_source(extra), options=Options(best_practice=best_practice), resolver=resolver)
+    return Validator(session), resolver
+
+
+def validate_bytes(validator: Validator, name: str, content: bytes, profiles: list[str]) -> ValidationResult:
+    if name.lower().endswith(".xml") or (not name.lower().endswith(".json") and content.lstrip()[:1] == b"<"):
+        return validator.validate_xml(content, profiles)
+    return validator.validate_json(content, profiles)
+
+
+def _text_report(name: str, result: ValidationResult) -> str:
+    lines = [
+        f"{name}: {'valid' if result.valid else 'INVALID'} "
+        f"({result.count('fatal', 'error')} errors, {result.count('warning')} warnings, "
+        f"{result.count('information')} notes)"
+    ]
+    for i in result.issues:
+        where = f" [{i.line}:{i.column}]" if i.line is not None else ""
+        lines.append(f"  {i.severity.upper():<11} {i.expression or '-'}{where}: {i.text}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    files = instance_files(list(args.paths))
+    if not files:
+        raise InputFileError("no *.json or *.xml files to validate")
+    igs: list[dict[str, Any]] = []
+    for ig in args.ig:
+        igs.extend(ig_resources(ig))
+    validator, resolver = build_validator(igs, with_package=not args.no_package, best_practice=args.best_practice)
+    results: list[tuple[str, ValidationResult]] = []
+    for path in files:
+        source = read_source(path)
+        resolver.folder = path.parent
+        results.append((str(path), validate_bytes(validator, source.name, source.content, list(args.profile))))
+    if args.output == "json":
+        if len(results) == 1 and len(args.paths) == 1 and args.paths[0].is_file():
+            document = results[0][1].outcome()
+        else:
+            document = {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": _with_file(r.outcome(), name)} for name, r in results],
+            }
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for name, result in results:
+            sys.stdout.write(_text_report(name, result) + "\n")
+        invalid = sum(1 for _, r in results if not r.valid)
+        sys.stdout.write(f"{len(results)} validated, {len(results) - invalid} valid, {invalid} invalid\n")
+    return ExitCode.OK if all(r.valid for _, r in results) else ExitCode.INVALID
+
+
+def _with_file(outcome: dict[str, Any], name: str) -> dict[str, Any]:
+    rest = {k: v for k, v in outcome.items() if k != "resourceType"}
+    return {"resourceType": "OperationOutcome", "extension": [{"url": FILE_EXTENSION, "valueString": name}], **rest}

@@ -1,0 +1,161 @@
+"""Resource-level validation: resource type, which profiles apply (meta.profile, requested, required by the
+spec), nested resources (contained, Bundle entries) and the Bundle's fullUrl index for references."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fhir_ldn.fhirpath.nodes import FNode
+from fhir_ldn.validation.issues import Pointer
+from fhir_ldn.validation.model import CompiledStructure
+
+if TYPE_CHECKING:
+    from fhir_ldn.validation.structure import ResourceContext, Walker
+
+
+def nested_path(path: str, resource: dict[str, Any]) -> str:
+    """The HL7 validator's path for a resource inside another: `List.contained[0]/*Basic/i1*/`."""
+    return f"{path}/*{resource.get('resourceType')}/{resource.get('id', 'null')}*/"
+
+
+def validate_resource(
+    walker: Walker,
+    resource: Any,
+    path: str,
+    pointer: Pointer,
+    parent: ResourceContext | None,
+    explicit_profiles: list[str],
+) -> None:
+    from fhir_ldn.validation.structure import ResourceContext
+
+    registry = walker.registry
+    if not isinstance(resource, dict):
+        walker.add("fatal", "invalid", path, pointer, "The content is not a JSON object", "NOT_A_JSON_OBJECT")
+        return
+    rtype = resource.get("resourceType")
+    if not isinstance(rtype, str):
+        walker.add(
+            "fatal",
+            "invalid",
+            path,
+            pointer,
+            "Unable to find resourceType property",
+            "UNABLE_TO_FIND_RESOURCETYPE_PROPERTY",
+        )
+        return
+    base = registry.compiled_type(rtype) if registry.is_resource_type(rtype) else None
+    if base is None or base.root is None or base.abstract:
+        text = f"This does not appear to be a FHIR resource (unknown name '{rtype}')"
+        walker.add("fatal", "invalid", path, pointer, text, "This_does_not_appear_to_be_a_FHIR_resource_unknown_name_")
+        return
+    rpath = nested_path(path, resource) if parent is not None else rtype
+    structures = profiles_for(walker, resource, base, explicit_profiles, rpath, pointer)
+    node = FNode(resource, None, rtype, base.root)
+    rc = ResourceContext(
+        node=node, root=parent.root if parent is not None else node, resource=resource, path=rpath, parent=parent
+    )
+    if rtype == "Bundle":
+        index_bundle(walker, resource)
+        outer, walker.in_bundle = walker.in_bundle, True
+        try:
+            walker.walk_structures(resource, structures, rc, pointer)
+        finally:
+            walker.in_bundle = outer
+        return
+    walker.walk_structures(resource, structures, rc, pointer)
+
+
+def profiles_for(
+    walker: Walker,
+    resource: dict[str, Any],
+    base: CompiledStructure,
+    explicit: list[str],
+    path: str,
+    pointer: Pointer,
+) -> list[CompiledStructure]:
+    """The structures to validate against: requested and declared profiles, else the base definition."""
+    registry = walker.registry
+    found: list[CompiledStructure] = []
+    seen: set[str] = set()
+
+    def use(structure: CompiledStructure | None) -> None:
+        if structure is not None and structure.url not in seen and structure.type == base.type:
+            seen.add(structure.url)
+            found.append(structure)
+
+    for url in explicit:
+        structure = registry.compiled(url)
+        if structure is None:
+            text = f"Unable to locate the profile '{url}' in order to validate against it"
+            walker.add(
+                "error",
+                "processing",
+                path,
+                pointer,
+                text,
+                "Unable_to_locate_the_profile__in_order_to_validate_against_it",
+            )
+        use(structure)
+    meta = resource.get("meta")
+    declared = meta.get("profile") if isinstance(meta, dict) else None
+    if isinstance(declared, list):
+        for i, url in enumerate(declared):
+            if not isinstance(url, str):
+                continue
+            structure = registry.compiled(url)
+            if structure is None:
+                text = (
+                    f"Profile reference '{url}' has not been checked because it could not be found, and the validator "
+                    "is set to not fetch unknown profiles"
+                )
+                walker.add(
+                    "warning",
+                    "structure",
+                    f"{path}.meta.profile[{i}]",
+                    (*pointer, "meta", "profile", i),
+                    text,
+                    "VALIDATION_VAL_PROFILE_UNKNOWN_NOT_POLICY",
+                )
+            use(structure)
+    for url in walker.session.required_profiles(resource):
+        structure = registry.compiled(url)
+        if structure is not None and structure.url not in seen:
+            title = structure.resource.get("title") or structure.name
+            text = (
+                f"Validate {base.type} against the {title} profile ({structure.url}) which is required by the FHIR "
+                "specification because of the code it has"
+            )
+            walker.add("information", "informational", path, pointer, text, "VALIDATION_VAL_PROFILE_SIGNPOST_OBS")
+        use(structure)
+    return found or [base]
+
+
+def index_bundle(walker: Walker, bundle: dict[str, Any]) -> None:
+    """Make entries resolvable by fullUrl and by Type/id (for resolve() and reference checks)."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+            continue
+        resource = entry["resource"]
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str):
+            walker.bundle_resources[full_url] = resource
+        rtype, rid = resource.get("resourceType"), resource.get("id")
+        if isinstance(rtype, str) and isinstance(rid, str):
+            walker.bundle_resources.setdefault(f"{rtype}/{rid}", resource)
+            if isinstance(full_url, str) and full_url.endswith(f"/{rtype}/{rid}"):
+                walker.bundle_resources.setdefault(full_url, resource)
+
+
+def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: Pointer) -> None:
+    """Inside a Bundle, a urn:uuid/urn:oid reference must point to one of its entries."""
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if (
+        isinstance(target, str)
+        and target.startswith(("urn:uuid:", "urn:oid:"))
+        and target not in walker.bundle_resources
+    ):
+        text = f"URN reference is not locally contained within the bundle {target}"
+        walker.add("error", "not-found", f"{path}.reference", pointer, text, "Bundle_BUNDLE_Not_Local")

@@ -1,0 +1,236 @@
+"""Narrative XHTML: parse safely (no DTD, no entities, no network) and apply FHIR's rules (txt-1, txt-2).
+
+Allowed elements and attributes follow the HL7 validator (InstanceValidator.checkInnerNames).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html.entities import name2codepoint
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from fhir_ldn.constants import XHTML_NS
+from fhir_ldn.validation.issues import Pointer
+
+if TYPE_CHECKING:
+    from fhir_ldn.validation.structure import Walker
+
+ELEMENTS = frozenset(
+    [
+        "p",
+        "br",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "a",
+        "span",
+        "b",
+        "em",
+        "i",
+        "strong",
+        "small",
+        "big",
+        "tt",
+        "dfn",
+        "q",
+        "var",
+        "abbr",
+        "acronym",
+        "cite",
+        "blockquote",
+        "hr",
+        "address",
+        "bdo",
+        "kbd",
+        "sub",
+        "sup",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "table",
+        "caption",
+        "colgroup",
+        "col",
+        "thead",
+        "tr",
+        "tfoot",
+        "tbody",
+        "th",
+        "td",
+        "code",
+        "samp",
+        "img",
+        "map",
+        "area",
+    ]
+)
+GLOBAL_ATTRIBUTES = frozenset(
+    [
+        "title",
+        "style",
+        "class",
+        "id",
+        "lang",
+        "xml:lang",
+        "dir",
+        "accesskey",
+        "tabindex",
+        "span",
+        "width",
+        "align",
+        "valign",
+        "char",
+        "charoff",
+        "abbr",
+        "axis",
+        "headers",
+        "scope",
+        "rowspan",
+        "colspan",
+    ]
+)
+ELEMENT_ATTRIBUTES = frozenset(
+    [
+        "a.href",
+        "a.name",
+        "img.src",
+        "img.border",
+        "div.xmlns",
+        "blockquote.cite",
+        "q.cite",
+        "a.charset",
+        "a.type",
+        "a.hreflang",
+        "a.rel",
+        "a.rev",
+        "a.shape",
+        "a.coords",
+        "img.alt",
+        "img.longdesc",
+        "img.height",
+        "img.width",
+        "img.usemap",
+        "img.ismap",
+        "map.name",
+        "area.shape",
+        "area.coords",
+        "area.href",
+        "area.nohref",
+        "area.alt",
+        "table.summary",
+        "table.width",
+        "table.border",
+        "table.frame",
+        "table.rules",
+        "table.cellspacing",
+        "table.cellpadding",
+        "pre.space",
+        "td.nowrap",
+    ]
+)
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+
+@dataclass(frozen=True)
+class XhtmlReport:
+    """What the checks found in one narrative."""
+
+    parse_error: str | None
+    problems: tuple[tuple[str, str], ...]  # (message id, text)
+    names_ok: bool  # txt-1
+    has_content: bool  # txt-2
+
+
+def _html_entities(text: str) -> str:
+    def replace(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _XML_ENTITIES or name not in name2codepoint:
+            return m.group(0)
+        return f"&#{name2codepoint[name]};"
+
+    return _ENTITY.sub(replace, text)
+
+
+def _attribute_name(qname: str) -> str:
+    if qname.startswith("{"):
+        ns, _, local = qname[1:].partition("}")
+        return f"xml:{local}" if ns == _XML_NS else local
+    return qname
+
+
+@lru_cache(maxsize=512)
+def inspect(text: str) -> XhtmlReport:
+    """Parse and check narrative XHTML (cached by text)."""
+    if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
+        return XhtmlReport("Error parsing XHTML: DOCTYPE declarations are not allowed (XXE)", (), False, False)
+    try:
+        root = etree.fromstring(_html_entities(text).encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError as exc:
+        return XhtmlReport(f"Error parsing XHTML: {exc}", (), False, False)
+    problems: list[tuple[str, str]] = []
+    qname = etree.QName(root)
+    if qname.namespace != XHTML_NS:
+        problems.append(
+            (
+                "XHTML_XHTML_NS_InValid",
+                f"Wrong namespace on the XHTML ('{qname.namespace or ''}', should be '{XHTML_NS}')",
+            )
+        )
+    if qname.localname != "div":
+        problems.append(
+            ("XHTML_XHTML_Name_Invalid", f"Wrong name on the XHTML ('{qname.localname}') - must start with div")
+        )
+    names_ok = True
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        name = etree.QName(node).localname
+        if name not in ELEMENTS:
+            problems.append(("XHTML_XHTML_Element_Illegal", f"Invalid element name in the XHTML ('{name}')"))
+            names_ok = False
+        for attr in node.attrib:
+            attr_name = _attribute_name(str(attr))
+            if attr_name not in GLOBAL_ATTRIBUTES and f"{name}.{attr_name}" not in ELEMENT_ATTRIBUTES:
+                problems.append(
+                    (
+                        "XHTML_XHTML_Attribute_Illegal",
+                        f"Invalid attribute name in the XHTML ('{attr_name}' on '{name}')",
+                    )
+                )
+                names_ok = False
+    has_content = bool("".join(root.itertext()).strip()) or any(
+        isinstance(n.tag, str) and etree.QName(n).localname == "img" for n in root.iter()
+    )
+    return XhtmlReport(None, tuple(problems), names_ok, has_content)
+
+
+def check(walker: Walker, text: str, path: str, pointer: Pointer) -> None:
+    """Record parse errors and element/attribute/namespace problems of a narrative div."""
+    report = inspect(text)
+    if report.parse_error is not None:
+        walker.add("error", "invalid", path, pointer, report.parse_error, "Error_parsing_XHTML_")
+    for message_id, message in report.problems:
+        walker.add("error", "invalid", path, pointer, message, message_id)
+
+
+def html_checks(text: str, which: int) -> bool:
+    """htmlChecks() for txt-1 (allowed names, parses) and htmlChecks2() for txt-2 (some non-whitespace content)."""
+    report = inspect(text)
+    if report.parse_error is not None:
+        return False
+    return report.names_ok if which == 1 else report.has_content

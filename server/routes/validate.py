@@ -1,0 +1,108 @@
+"""POST /fhir/$validate and /fhir/{type}/$validate: validate a resource against R5 and profiles.
+
+The body is the resource (FHIR JSON or XML), or a Parameters resource with `resource` and optional `profile`
+parameters; `?profile=url` works too. The answer is an OperationOutcome (200 whether or not the resource is
+valid) in the format the client asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from fhir_ldn.errors import RequestError
+from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
+from fhir_ldn.package.index import Package
+from fhir_ldn.validation.validator import ValidationResult, Validator, package_validator
+from server.fhir import app_state
+from server.negotiation import body_format, fhir_response, parse_body
+
+router = APIRouter(prefix="/fhir", tags=["validation"])
+DEFINITION_KEY = "x-fhir-operation-definition"  # read by server.routes.metadata for the CapabilityStatement
+VALIDATE_DEFINITION = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
+
+_VALIDATOR_KEY = "validator"
+
+
+def _validator(package: Package, extras: dict[str, object]) -> Validator:
+    """The validator for the app's package, built on first use (the R5 core packages must be installed)."""
+    found = extras.get(_VALIDATOR_KEY)
+    if not isinstance(found, Validator):
+        found = package_validator(package, install=False)
+        extras[_VALIDATOR_KEY] = found
+    return found
+
+
+def _parameters(content: bytes, fmt: str) -> dict[str, Any] | None:
+    """The body as a Parameters resource of this operation (one with a `resource` parameter), else None."""
+    if fmt == "json":
+        if b'"Parameters"' not in content:
+            return None
+        try:
+            data = loads_keeping_decimals(content)
+        except (ValueError, RecursionError):
+            return None
+    else:
+        if b"Parameters" not in content[:400]:
+            return None
+        try:
+            data = parse_body(content, "xml")
+        except RequestError:
+            return None
+    if not isinstance(data, dict) or data.get("resourceType") != "Parameters":
+        return None
+    params = data.get("parameter")
+    if isinstance(params, list) and any(isinstance(p, dict) and p.get("name") == "resource" for p in params):
+        return data
+    return None
+
+
+def _from_parameters(parameters: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    resource: Any = None
+    profiles: list[str] = []
+    for p in parameters.get("parameter", []):
+        if not isinstance(p, dict):
+            continue
+        if p.get("name") == "resource":
+            resource = p.get("resource")
+        elif p.get("name") == "profile":
+            value = p.get("valueUri") or p.get("valueCanonical") or p.get("valueString")
+            if isinstance(value, str):
+                profiles.append(value)
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        raise RequestError("the 'resource' parameter must hold a FHIR resource", expression="Parameters.parameter")
+    return resource, profiles
+
+
+async def _validate(request: Request, resource_type: str | None) -> Response:
+    state = app_state(request)
+    fmt = body_format(request)
+    content = await request.body()
+    if not content.strip():
+        raise RequestError("the request body is empty: send the resource to validate")
+    profiles = request.query_params.getlist("profile")
+    validator = _validator(state.package, state.extras)
+    parameters = _parameters(content, fmt)
+    result: ValidationResult
+    if parameters is not None:
+        resource, more = _from_parameters(parameters)
+        result = validator.validate_resource(resource, [*profiles, *more], expected_type=resource_type)
+    elif fmt == "xml":
+        result = validator.validate_xml(content, profiles, expected_type=resource_type)
+    else:
+        result = validator.validate_json(content, profiles, expected_type=resource_type)
+    return fhir_response(result.outcome(), request)
+
+
+@router.post("/$validate", response_class=Response, openapi_extra={DEFINITION_KEY: VALIDATE_DEFINITION})
+async def validate(request: Request) -> Response:
+    """Validate any resource against FHIR R5, its declared profiles and `profile`."""
+    return await _validate(request, None)
+
+
+@router.post("/{resource_type}/$validate", response_class=Response, openapi_extra={DEFINITION_KEY: VALIDATE_DEFINITION})
+async def validate_type(resource_type: str, request: Request) -> Response:
+    """Validate a resource of this type against FHIR R5, its declared profiles and `profile`."""
+    return await _validate(request, resource_type)
