@@ -9,7 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from fhir_ldn.errors import BusinessRuleError, FhirLdnError
 from fhir_ldn.formats.xml_write import representable
@@ -17,7 +16,6 @@ from fhir_ldn.outcome import error_outcome, outcome_for_error
 from server.negotiation import render, response_format
 
 log = logging.getLogger("fhir_ldn.server")
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 _HTTP_ISSUE = {
     400: "invalid",
@@ -80,14 +78,10 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route answers at this path (Starlette names only the first route's in its 405)."""
-    routes = getattr(getattr(request.scope.get("app"), "router", None), "routes", ())
-    allowed = [
-        method
-        for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
-    ]
-    return ", ".join(allowed)
+    """The methods of the resource at this path, as documented (Starlette names only its first route's)."""
+    from server.openapi import path_templates  # the document is built from the routes, which import this module
+
+    return ", ".join(path_templates(request.app).methods(request.url.path))
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:

@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import compile_path
 
 from fhir_ldn.capabilities import EXPANSION_PARAMETERS
 from fhir_ldn.cds.prefetch import PREFETCH_TEMPLATES
 from server.cds.service import STATE_KEY as CDS_STATE_KEY
 from server.routes.downloads import MEDIA_TYPES
+from server.routes.pages import SiteFileConvertor
 from server.routes.read_search import served_types
 from server.state import AppState
 
@@ -261,38 +263,47 @@ def _errors(codes: Iterable[str], content: dict[str, Any]) -> dict[str, Any]:
     return {code: {"description": _ERROR_TEXT[code], "content": content} for code in codes}
 
 
+# What each FHIR operation takes in a POST body and answers with (default: Parameters in, Parameters out)
+_BODY_IN: dict[str, dict[str, Any]] = {
+    "$validate": {"description": "any content: what is not a valid resource is reported in the OperationOutcome"}
+}
+_RESULT = {
+    "$expand": "ValueSet",
+    "$validate": "OperationOutcome",
+    "PlanDefinition/$apply": "Bundle",
+    "ActivityDefinition/$apply": "Resource",
+    "metadata": "Capabilities",
+}
+_QUERY_ONLY_OPERATIONS = ("$versions",)  # a POST reads no body
+_EXTRA_QUERY = {"$validate": ("profile",)}
+
+
 def _fhir_operation(path: str, method: str, op: dict[str, Any]) -> None:
     """A /fhir route: parameters, body, 200 and error responses (JSON or XML, as negotiated)."""
-    tail = path.removeprefix("/fhir/")
-    kind = tail.split("/")[0]
-    name = tail.rsplit("/", 1)[-1]
-    key = f"{kind}/{name}"
+    segments = path.removeprefix("/fhir/").split("/")
+    name = segments[-1]
+    key = f"{segments[0]}/{name}" if len(segments) > 1 else name
     params = list(op.get("parameters", []))
     known = {p["name"] for p in params}
     errors = ["400", "404", "503"]
-    if name.startswith("$") and key in OPERATION_PARAMETERS:
-        body = _ref("ValueSet") if name == "$expand" else _ref("Parameters")
-        errors.append("422")
-        if method == "get":
-            params += [p for p in _query(OPERATION_PARAMETERS[key]) if p["name"] not in known]
-        else:
-            op["requestBody"] = {
-                "required": True,
-                "content": {FHIR_JSON: {"schema": _ref("Parameters")}, FHIR_XML: {"schema": {"type": "string"}}},
-            }
-            errors += ["408", "413", "415"]
-    elif name == "$versions":
-        body = _ref("Parameters")
-    elif name == "metadata":
-        body = _ref("Capabilities")
+    result = _RESULT.get(key) or _RESULT.get(name)
+    if name.startswith("$"):
+        result = result or "Parameters"
+        query = [*OPERATION_PARAMETERS.get(key, ()), *_EXTRA_QUERY.get(name, ())]
+        if method == "post" and name not in _QUERY_ONLY_OPERATIONS:
+            body = _BODY_IN.get(name) or _ref("Parameters")
+            op["requestBody"] = {"required": True, "content": {FHIR_JSON: {"schema": body}, FHIR_XML: {"schema": {}}}}
+            errors += ["408", "413", "415", "422"]
+            query = list(_EXTRA_QUERY.get(name, ()))
+        elif key in OPERATION_PARAMETERS:
+            errors.append("422")
+        params += [p for p in _query(query) if p["name"] not in known]
     elif path == "/fhir/{resource_type}":
-        body = _ref("Bundle")
+        result = "Bundle"
         params += [p for p in _query(SEARCH_PARAMETERS) if p["name"] not in known]
-    else:
-        body = _ref("Resource")
     op["parameters"] = params + FORMAT_PARAMETERS
     op["responses"] = {
-        "200": {"description": "Success", "content": _fhir_content(body)},
+        "200": {"description": "Success", "content": _fhir_content(_ref(result or "Resource"))},
         **_errors(sorted(errors), _fhir_content(_ref("OperationOutcome"))),
     }
 
@@ -328,32 +339,33 @@ CARD_CALL: dict[str, Any] = {
 }
 
 
-def served_values(state: AppState) -> dict[str, dict[str, Any]]:
+def served_values(state: AppState, paths: Iterable[str]) -> dict[str, dict[str, Any]]:
     """What the loaded package and services make valid, by path and parameter: `enum`s for path parameters
     (only these ids exist) and `examples` for canonical URLs (any URL may be asked; these are known here)."""
     package = state.package
-
-    def urls(rtype: str) -> list[str]:
-        return sorted(str(r["url"]) for r in package.of_type(rtype) if isinstance(r.get("url"), str))
-
-    def ids(rtype: str) -> dict[str, Any]:
-        return {"enum": sorted(str(r["id"]) for r in package.of_type(rtype))}
-
+    code_systems = {"examples": _urls(state, "CodeSystem")}
     cds = state.extras.get(CDS_STATE_KEY)
-    services = sorted(getattr(cds, "rules", {}))
     out: dict[str, dict[str, Any]] = {
         "/fhir/{resource_type}": {"resource_type": {"enum": served_types(state)}},
         "/downloads/{name}": {"name": {"enum": list(MEDIA_TYPES)}},
     }
-    for path in ("/cds-services/{service_id}", "/cds-services/{service_id}/feedback"):
-        out[path] = {"service_id": {"enum": services}}
-    for key in OPERATION_PARAMETERS:
-        rtype, name = key.split("/")
-        canonical = {"examples": urls(rtype)}
-        system = {"examples": urls("CodeSystem")}
-        out[f"/fhir/{rtype}/{name}"] = {"url": canonical, "system": system, "sourceSystem": system}
-        out[f"/fhir/{rtype}/{{resource_id}}/{name}"] = {"resource_id": ids(rtype), "system": system}
+    for path in paths:
+        segments = path.split("/")
+        if path.startswith("/cds-services/{"):
+            out[path] = {segments[2][1:-1]: {"enum": sorted(getattr(cds, "rules", {}))}}
+        elif path.startswith("/fhir/") and segments[-1].startswith("$") and segments[2][:1].isupper():
+            rtype = segments[2]
+            values: dict[str, Any] = {"system": code_systems, "sourceSystem": code_systems}
+            if len(segments) == 5 and segments[3].startswith("{"):  # instance level: only the package's ids
+                values[segments[3][1:-1]] = {"enum": sorted(str(r["id"]) for r in package.of_type(rtype))}
+            else:
+                values["url"] = {"examples": _urls(state, rtype)}
+            out[path] = values
     return out
+
+
+def _urls(state: AppState, rtype: str) -> list[str]:
+    return sorted(str(r["url"]) for r in state.package.of_type(rtype) if isinstance(r.get("url"), str))
 
 
 def _narrow(operation: dict[str, Any], values: dict[str, Any]) -> None:
@@ -364,17 +376,48 @@ def _narrow(operation: dict[str, Any], values: dict[str, Any]) -> None:
         ]
 
 
+SITE_FILE = f"^{SiteFileConvertor.regex}$"
+_PAGE_CONTENT = {t: {"schema": {"type": "string"}} for t in ("text/html", "text/css", FHIR_JSON, FHIR_XML)}
+PAGES: dict[str, dict[str, Any]] = {
+    "/": {
+        "tags": ["pages"],
+        "summary": "The overview page",
+        "operationId": "read_overview",
+        "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}},
+    },
+    "/{name}": {
+        "tags": ["pages"],
+        "summary": "A page of the site, or a resource as its static-site file (ValueSet-ssri.json)",
+        "operationId": "read_site_file",
+        "parameters": [
+            {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "pattern": SITE_FILE}}
+        ],
+        "responses": {"200": {"description": "The page or file", "content": _PAGE_CONTENT}},
+    },
+}
+
+
 def complete(document: dict[str, Any], state: AppState | None = None) -> dict[str, Any]:
     """Complete a FastAPI-generated document in place (see the module docstring) and return it."""
     paths: dict[str, dict[str, Any]] = document.setdefault("paths", {})
     paths.setdefault("/cds-services/{service_id}", {})["post"] = dict(CARD_CALL)
-    narrowing = served_values(state) if state is not None else {}
+    for page, operation in PAGES.items():  # routes outside FastAPI's document (they are not API), documented
+        paths.setdefault(page, {})["get"] = dict(operation, responses=dict(operation["responses"]))
+    for path in (*PAGES, "/downloads/{name}"):  # their HEAD twins (FastAPI leaves them out: same operation ids)
+        if "get" in paths.get(path, {}):
+            get = paths[path]["get"]
+            paths[path]["head"] = dict(
+                get, operationId=f"{get['operationId']}_head", summary=f"{get['summary']} (HEAD)"
+            )
+    narrowing = served_values(state, list(paths)) if state is not None else {}
     for path, operations in paths.items():
         for method, op in operations.items():
             if path.startswith("/fhir/"):
                 _fhir_operation(path, method, op)
             elif path.startswith("/cds-services"):
                 _cds(path, method, op)
+            elif path in PAGES:
+                op["responses"].update(_errors(["404", "503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}}))
             elif path.startswith("/downloads/"):
                 op["responses"] = {
                     "200": {
@@ -392,6 +435,39 @@ def complete(document: dict[str, Any], state: AppState | None = None) -> dict[st
         schemas.pop(unused, None)
     schemas.update(SCHEMAS)
     return document
+
+
+class PathTemplates:
+    """The document's path templates, most specific first (fewest parameters, then longest)."""
+
+    def __init__(self, document: dict[str, Any]):
+        self.paths: dict[str, dict[str, Any]] = document.get("paths", {})
+        ordered = sorted(self.paths, key=lambda p: (p.count("{"), -len(p)))
+        self._compiled = [(compile_path(p)[0], p) for p in ordered]
+
+    def match(self, path: str) -> str | None:
+        """The template a request path falls under, or None."""
+        return next((template for pattern, template in self._compiled if pattern.match(path)), None)
+
+    def methods(self, path: str) -> list[str]:
+        """The documented methods of the template a request path falls under (upper case, HTTP order)."""
+        template = self.match(path)
+        documented = self.paths.get(template, {}) if template else {}
+        return [m for m in HTTP_METHODS if m.lower() in documented]
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+_TEMPLATES_KEY = "openapi.templates"
+
+
+def path_templates(app: FastAPI) -> PathTemplates:
+    """The app's documented path templates (built with the document, once)."""
+    extras: dict[str, object] = app.state.fhir_ldn.extras
+    found = extras.get(_TEMPLATES_KEY)
+    if not isinstance(found, PathTemplates):
+        found = PathTemplates(app.openapi())
+        extras[_TEMPLATES_KEY] = found
+    return found
 
 
 def install(app: FastAPI) -> None:

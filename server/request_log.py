@@ -15,9 +15,8 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
-from starlette.routing import compile_path
-
 from server.limits import ASGIApp, Message, Receive, Send
+from server.openapi import path_templates
 
 log = logging.getLogger("fhir_ldn.access")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -32,40 +31,29 @@ def _request_id(scope: MutableMapping[str, Any]) -> str:
     return uuid.uuid4().hex
 
 
-class _Templates:
-    """The app's documented path templates, most specific first, for requests no FastAPI route has claimed
-    (the plain Starlette CDS card route, and requests refused before routing, e.g. 413)."""
-
-    def __init__(self) -> None:
-        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
-
-    def match(self, scope: MutableMapping[str, Any]) -> str:
-        if self._compiled is None:
-            app = scope.get("app")
-            try:
-                paths = list(app.openapi().get("paths", {})) if app is not None else []
-            except Exception:  # the log must never fail a request
-                log.warning("no OpenAPI document to name routes by", exc_info=True)
-                paths = []
-            ordered = sorted(paths, key=lambda p: (p.count("{"), -len(p)))
-            self._compiled = [(compile_path(p)[0], p) for p in ordered]
-        path = str(scope.get("path", ""))
-        return next((template for pattern, template in self._compiled if pattern.match(path)), UNMATCHED)
-
-
 class RequestLog:
     """The middleware (outermost, so that it sees every answer, refusals by the limits included)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
-        self._templates = _Templates()
 
     def route_template(self, scope: MutableMapping[str, Any]) -> str:
-        """The path template of the route that served (or would have served) the request, or `-` if none."""
+        """The path template of the route that served (or would have served) the request, or `-` if none.
+
+        FastAPI names its route in the scope; otherwise (the plain Starlette CDS card route, or a request
+        refused before routing, e.g. 413) the app's documented templates are matched.
+        """
         route = scope.get("route")
         if route is not None and isinstance(getattr(route, "path", None), str):
             return str(route.path)
-        return self._templates.match(scope)
+        app = scope.get("app")
+        if app is None:
+            return UNMATCHED
+        try:
+            return path_templates(app).match(str(scope.get("path", ""))) or UNMATCHED
+        except Exception:  # the log must never fail a request
+            log.warning("no OpenAPI document to name routes by", exc_info=True)
+            return UNMATCHED
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

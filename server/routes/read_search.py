@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fhir_ldn.errors import NotFoundError, RequestError
 from fhir_ldn.search import SearchError, matches, parse_search
@@ -46,11 +47,25 @@ def _pool(state: AppState, resource_type: str) -> list[dict[str, Any]]:
     return sorted(state.package.of_type(resource_type), key=lambda r: str(r["id"]))
 
 
+def _not_an_operation(request: Request, segment: str, where: str) -> None:
+    """A `$name` segment is an operation, not a type or id: 405 if it exists for another method, else 404."""
+    if not segment.startswith("$"):
+        return
+    from server.openapi import path_templates  # built from the routers, this one included
+
+    if path_templates(request.app).match(request.url.path) not in (READ_PATH, SEARCH_PATH):
+        raise StarletteHTTPException(405)  # the handler lists the methods the operation does take
+    raise NotFoundError(f"operation '{segment}' is not supported{where}", expression="operation")
+
+
+READ_PATH = f"{FHIR_PREFIX}/{{resource_type}}/{{resource_id}}"
+SEARCH_PATH = f"{FHIR_PREFIX}/{{resource_type}}"
+
+
 @router.get("/{resource_type}/{resource_id}", response_class=Response)
 def read(resource_type: str, resource_id: str, request: Request, state: StateDep) -> Response:
     """One resource of the package (or one of its Bundles)."""
-    if resource_id.startswith("$"):
-        raise NotFoundError(f"operation '{resource_id}' is not supported on {resource_type}", expression="operation")
+    _not_an_operation(request, resource_id, f" on {resource_type}")
     if not ID_PATTERN.match(resource_id):
         raise RequestError(f"'{resource_id}' is not a valid resource id", expression="id")
     found = next((r for r in _pool(state, resource_type) if r["id"] == resource_id), None)
@@ -71,6 +86,7 @@ def _int(request: Request, name: str, default: int) -> int:
 @router.get("/{resource_type}", response_class=Response)
 def search(resource_type: str, request: Request, state: StateDep) -> Response:
     """A searchset Bundle of the resources matching every given parameter (values within one: any)."""
+    _not_an_operation(request, resource_type, "")
     pool = _pool(state, resource_type)
     allowed = {n for n, _ in SEARCH_PARAMS.get(resource_type, SEARCH_PARAMS["*"])}
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in CONTROL]
