@@ -17,7 +17,7 @@ from lxml import etree
 from fhir_ldn.constants import FHIR_NS, XHTML_NS
 from fhir_ldn.formats.decimal_json import lexical
 from fhir_ldn.formats.element_model import Child, ElementModel, Node, element_model
-from fhir_ldn.formats.xml_safety import HARDENED_PARSER, XmlFormatError
+from fhir_ldn.formats.xml_safety import XmlFormatError, parse_untrusted
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 _NEEDS_WORK = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
@@ -49,8 +49,8 @@ def checked_div(div: Any, path: str) -> str:
     if not isinstance(div, str):
         raise XmlFormatError(f"{path}: the narrative div must be a string of XHTML")
     try:
-        root = etree.fromstring(div, HARDENED_PARSER)
-    except (etree.XMLSyntaxError, ValueError) as exc:
+        root = parse_untrusted(div)  # a DOCTYPE (entities) would make the XML we write ill-formed: refused
+    except XmlFormatError as exc:
         raise XmlFormatError(f"{path}: the narrative div is not well-formed XHTML: {exc}") from exc
     if not isinstance(root.tag, str) or not root.tag.startswith("{") or not root.tag.endswith("}div"):
         # Without a namespace it would land in FHIR's; a wrong one is kept, for a validator to report.

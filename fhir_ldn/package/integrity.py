@@ -15,11 +15,11 @@ from lxml import etree
 from fhir_ldn.constants import EXTERNAL_CANONICAL_PREFIXES, UNHELD_CODE_SYSTEMS, XHTML_NS
 from fhir_ldn.errors import Issue, PackageIntegrityError
 from fhir_ldn.fhirpath import FhirPathSyntaxError, check_syntax
+from fhir_ldn.formats.xml_safety import HARDENED_PARSER
 from fhir_ldn.jsonwalk import walk
 from fhir_ldn.package.index import Package, Resource
 
 _QUOTED_URL = re.compile(r"'(https?://[^']+)'")
-_HARDENED_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def code_tables(package: Package) -> dict[str, dict[str, str]]:
@@ -131,7 +131,7 @@ class _Checker:
             self.problem(resource, where, "resource has no narrative")
             return
         try:
-            root = etree.fromstring(div.encode(), _HARDENED_XML)
+            root = etree.fromstring(div.encode(), HARDENED_PARSER)
         except etree.XMLSyntaxError as exc:
             self.problem(resource, where, f"narrative is not well-formed XHTML: {exc}")
             return

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from fhir_ldn.constants import XHTML_NS
+from fhir_ldn.formats.xml_safety import HARDENED_PARSER
 from fhir_ldn.validation.issues import Pointer
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ ELEMENT_ATTRIBUTES = frozenset(
     ]
 )
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
+_CACHED_TEXT_LENGTH = 20_000  # longer narratives are checked without caching (512 of 2 MiB would be 1 GiB)
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
@@ -173,13 +174,21 @@ def _attribute_name(qname: str) -> str:
     return qname
 
 
-@lru_cache(maxsize=512)
 def inspect(text: str) -> XhtmlReport:
-    """Parse and check narrative XHTML (cached by text)."""
+    """Parse and check narrative XHTML (cached by text, when it is short: the cache must not hoard input)."""
+    return _inspect_cached(text) if len(text) <= _CACHED_TEXT_LENGTH else _inspect(text)
+
+
+@lru_cache(maxsize=512)
+def _inspect_cached(text: str) -> XhtmlReport:
+    return _inspect(text)
+
+
+def _inspect(text: str) -> XhtmlReport:
     if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
         return XhtmlReport("Error parsing XHTML: DOCTYPE declarations are not allowed (XXE)", (), False, False)
     try:
-        root = etree.fromstring(_html_entities(text).encode("utf-8"), _PARSER)
+        root = etree.fromstring(_html_entities(text).encode("utf-8"), HARDENED_PARSER)
     except etree.XMLSyntaxError as exc:
         return XhtmlReport(f"Error parsing XHTML: {exc}", (), False, False)
     problems: list[tuple[str, str]] = []

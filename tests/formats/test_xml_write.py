@@ -167,6 +167,16 @@ def test_special_characters_are_escaped() -> None:
             {"resourceType": "Patient", "text": {"status": "generated", "div": '<div xmlns="x">&nbsp;</div>'}},
             "not well-formed",
         ),
+        (  # an internal DTD would leave entity references in the XML written: ill-formed output
+            {
+                "resourceType": "Patient",
+                "text": {
+                    "status": "generated",
+                    "div": '<!DOCTYPE div [<!ENTITY e "x">]> <div xmlns="http://www.w3.org/1999/xhtml">&e;</div>',
+                },
+            },
+            "DOCTYPE",
+        ),
     ],
 )
 def test_invalid_json_is_refused_with_the_path(resource: dict[str, Any], message: str) -> None:

@@ -41,6 +41,17 @@ def test_unparseable_and_entity_declarations_are_refused() -> None:
     assert not html_checks(xxe, 2)
 
 
+def test_only_short_narratives_are_cached() -> None:
+    """The check is cached by text: a long narrative must not stay in memory after its request."""
+    from fhir_ldn.validation.xhtml import _inspect_cached
+
+    _inspect_cached.cache_clear()
+    inspect(f"<div {NS}>short</div>")
+    long_text = f"<div {NS}>{'x' * 100_000}</div>"
+    assert inspect(long_text).has_content
+    assert _inspect_cached.cache_info().currsize == 1
+
+
 def test_txt_2_needs_some_text_or_an_image() -> None:
     assert not html_checks(f"<div {NS}>  <p> </p></div>", 2)
     assert html_checks(f'<div {NS}><img src="a.png"/></div>', 2)
