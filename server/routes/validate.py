@@ -18,12 +18,14 @@ from fhir_ldn.package.index import Package
 from fhir_ldn.validation.validator import ValidationResult, Validator, package_validator
 from server.fhir import app_state
 from server.negotiation import body_format, fhir_response, parse_body
+from server.offload import SerialWorker
 
 router = APIRouter(prefix="/fhir", tags=["validation"])
 DEFINITION_KEY = "x-fhir-operation-definition"  # read by server.routes.metadata for the CapabilityStatement
 VALIDATE_DEFINITION = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 
 _VALIDATOR_KEY = "validator"
+_WORKER_KEY = "validator.worker"
 
 
 def _validator(package: Package, extras: dict[str, object]) -> Validator:
@@ -32,6 +34,15 @@ def _validator(package: Package, extras: dict[str, object]) -> Validator:
     if not isinstance(found, Validator):
         found = package_validator(package, install=False)
         extras[_VALIDATOR_KEY] = found
+    return found
+
+
+def _worker(extras: dict[str, object]) -> SerialWorker:
+    """The app's one validation thread queue (the validator is not safe for concurrent use)."""
+    found = extras.get(_WORKER_KEY)
+    if not isinstance(found, SerialWorker):
+        found = SerialWorker()
+        extras[_WORKER_KEY] = found
     return found
 
 
@@ -85,14 +96,16 @@ async def _validate(request: Request, resource_type: str | None) -> Response:
     profiles = request.query_params.getlist("profile")
     validator = _validator(state.package, state.extras)
     parameters = _parameters(content, fmt)
-    result: ValidationResult
-    if parameters is not None:
-        resource, more = _from_parameters(parameters)
-        result = validator.validate_resource(resource, [*profiles, *more], expected_type=resource_type)
-    elif fmt == "xml":
-        result = validator.validate_xml(content, profiles, expected_type=resource_type)
-    else:
-        result = validator.validate_json(content, profiles, expected_type=resource_type)
+
+    def validate() -> ValidationResult:
+        if parameters is not None:
+            resource, more = _from_parameters(parameters)
+            return validator.validate_resource(resource, [*profiles, *more], expected_type=resource_type)
+        if fmt == "xml":
+            return validator.validate_xml(content, profiles, expected_type=resource_type)
+        return validator.validate_json(content, profiles, expected_type=resource_type)
+
+    result = await _worker(state.extras).run(validate)  # off the event loop: a big Bundle takes seconds
     return fhir_response(result.outcome(), request)
 
 
