@@ -84,7 +84,7 @@ class LiveServer:
     ) -> tuple[int, bytes, dict[str, str]]:
         request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback test server
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.read(), dict(response.headers.items())
         except urllib.error.HTTPError as error:
             return error.code, error.read(), dict(error.headers.items())
