@@ -154,10 +154,14 @@ def summaries(response_body: dict[str, Any]) -> list[str]:
 
 
 class MockFhirServer:
-    """A loopback FHIR server: `routes` maps a path (with query) to (status, JSON body); records every request."""
+    """A loopback FHIR server: `routes` maps a path (with query) to (status, JSON body); records every request.
+
+    `raw` maps a path to a function that writes the whole answer itself (slow, trickling, compressed...).
+    """
 
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, Any]] = {}
+        self.raw: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.default: Callable[[str], tuple[int, Any]] = lambda path: (404, {"resourceType": "OperationOutcome"})
         outer = self
@@ -165,6 +169,9 @@ class MockFhirServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.requests.append((self.path, dict(self.headers.items())))
+                if self.path in outer.raw:
+                    outer.raw[self.path](self)
+                    return
                 status, body = outer.routes.get(self.path) or outer.default(self.path)
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
