@@ -76,7 +76,12 @@ def _headers(handler: BaseHTTPRequestHandler, extra: dict[str, str] | None = Non
 
 
 def test_a_server_slower_than_the_call_timeout(client: TestClient, fhir: MockFhirServer) -> None:
-    fhir.raw[MR_QUERY] = lambda h: (time.sleep(2.5), _headers(h), h.wfile.write(json.dumps(bundle()).encode()))
+    def late(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(2.5)
+        _headers(handler)
+        handler.wfile.write(json.dumps(bundle()).encode())
+
+    fhir.raw[MR_QUERY] = late
     response, elapsed = call(client, fhir.base)
     assert_412(response, "could not be reached")
     assert elapsed < DEADLINE + 2
