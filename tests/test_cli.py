@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,40 @@ def test_usage_error_exit_code(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["nonsense"])
     assert exit_info.value.code == ExitCode.USAGE
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of `pid` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_serve_with_two_workers_runs_two_processes(tmp_path: Path) -> None:
+    """`serve --workers 2`: two worker processes, each with the app; the shared state is in the database
+    (tests/server/cds/test_store_processes.py shows two processes sharing it)."""
+    from tests.server.live_server import LiveServer
+
+    with LiveServer(tmp_path, "--workers", "2") as server:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            started = {line["pid"] for line in server.log_lines() if line["message"] == "Application startup complete."}
+            if len(started) == 2:
+                break
+            time.sleep(0.1)
+        workers = set(_children(server.pid))
+        assert started <= workers
+        assert len(started) == 2
+        assert all(server.get("/health")[0] == 200 for _ in range(10))
+
+
+def test_serve_refuses_zero_workers() -> None:
+    result = _run("serve", "--workers", "0")
+    assert result.returncode == ExitCode.USAGE
+    assert "--workers" in result.stderr
