@@ -14,39 +14,33 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from fhir_ldn.config import Settings
 from server.app import create_app
+from tests.fuzzing import fuzz_settings
 
 EXAMPLES_PER_OPERATION = 15
 
 
-def fuzz_settings(tmp: Path) -> Settings:
+def app_settings(tmp: Path) -> Settings:
     """The default security settings (no fetching from FHIR servers a request names), data in `tmp`."""
     return Settings(data_dir=tmp)
 
 
 _DATA = tempfile.TemporaryDirectory(prefix="fhir-ldn-openapi-")  # removed at exit
-APP = create_app(fuzz_settings(Path(_DATA.name)))
+APP = create_app(app_settings(Path(_DATA.name)))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)  # collection needs the operations
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+@fuzz_settings(EXAMPLES_PER_OPERATION)
 def test_every_endpoint_answers_as_documented(case: Any) -> None:
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
 
 def test_the_document_names_every_error_as_an_operation_outcome(tmp_path: Path) -> None:
-    document = create_app(fuzz_settings(tmp_path)).openapi()
+    document = create_app(app_settings(tmp_path)).openapi()
     assert "HTTPValidationError" not in document["components"]["schemas"]
     seen = 0
     for path, operations in document["paths"].items():
