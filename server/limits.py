@@ -1,6 +1,7 @@
 """Input limits in one place (an ASGI middleware): body size, JSON nesting depth and a deadline per request.
 
-Every HTTP request's body is read here first, whatever its framing (`Content-Length` or chunked): past
+A path with control characters is 400 (Starlette would route `/health\n` as `/health`). Every HTTP request's
+body is read here first, whatever its framing (`Content-Length` or chunked): past
 `max_body_bytes` the answer is 413 at once (a declared `Content-Length` is refused before reading anything);
 a JSON body nested deeper than `max_json_depth` is 400 before any parser recurses into it. The request then
 has `request_timeout` seconds in all: a client still sending its body then gets 408, a request still being
@@ -12,6 +13,7 @@ for `/cds-services` too, where the CDS routes answer errors the same way — nev
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -33,6 +35,9 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 class _ClientGone(Exception):
@@ -68,6 +73,9 @@ class RequestLimits:
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _CONTROL.search(scope.get("path", "")):  # Starlette's `$` would route "/health\n" as "/health"
+            await _refuse(scope, send, RequestError("the request path contains control characters"))
             return
         guard = _Deadline(scope, send, self.timeout)
         try:

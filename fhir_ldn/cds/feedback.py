@@ -39,7 +39,11 @@ def _timestamp(value: Any, where: str) -> str:
         raise RequestError(f"'{where}' must be an RFC 3339 date-time", expression=where) from exc
     if parsed.tzinfo is None:
         raise RequestError(f"'{where}' needs a time zone (e.g. Z)", expression=where)
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    try:
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+00:01 is before year 1 in UTC
+        raise RequestError(f"'{where}' is out of range", expression=where) from None
+    return in_utc.isoformat().replace("+00:00", "Z")
 
 
 def _string(obj: Mapping[str, Any], key: str, where: str, required: bool) -> str | None:

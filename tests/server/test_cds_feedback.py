@@ -119,6 +119,9 @@ BAD = {
         "feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-01-01T00:00:00"}]
     },
     "timestamp not a date": {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "yesterday"}]},
+    "timestamp before year 1 in UTC": {  # found by bench.fuzz: it was a 500 (OverflowError)
+        "feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "0001-01-01T00:00:00+00:01"}]
+    },
     "empty override reason": {
         "feedback": [
             {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-01-01T00:00:00Z", "overrideReason": {}}

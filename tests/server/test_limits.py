@@ -76,6 +76,12 @@ def test_a_body_at_the_limit_is_read(client: TestClient) -> None:
     assert len(body) == LIMIT
 
 
+@pytest.mark.parametrize("path", ["/%0A", "/health%0A", "/index.html%0A", "/fhir/metadata%00"])
+def test_a_path_with_control_characters_is_400(client: TestClient, path: str) -> None:
+    """Found by bench.fuzz: Starlette matches routes with `$`, so `/health\n` was served as `/health`."""
+    outcome(client.get(path), 400, "invalid")
+
+
 def test_json_nested_too_deeply_is_400_before_any_parser_recurses(client: TestClient) -> None:
     deep = '{"resourceType":"Parameters","parameter":[' + nested(25) + "]}"
     body = outcome(client.post(VALIDATE_CODE, content=deep, headers={"Content-Type": FHIR_JSON}), 400, "invalid")
