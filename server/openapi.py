@@ -239,7 +239,8 @@ FORMAT_PARAMETERS = [
     },
 ]
 _ERROR_TEXT = {
-    "400": "Bad request: malformed body, invalid parameters or format, or JSON nested too deeply",
+    "400": "Bad request: malformed body, invalid parameters or format, JSON nested too deeply, or a path with "
+    "control characters",
     "401": "The CDS client's JWT is missing or invalid (when JWT verification is configured)",
     "404": "Unknown resource, definition or service",
     "408": "The request body was not received within the request timeout",
@@ -314,11 +315,11 @@ _CDS_ERROR_CONTENT = {FHIR_JSON: {"schema": _ref("OperationOutcome")}}
 def _cds(path: str, method: str, op: dict[str, Any]) -> None:
     """A /cds-services route: CDS Hooks JSON in and out, errors as OperationOutcomes."""
     if path == "/cds-services":
-        ok, errors, body = "CdsDiscovery", ["401", "503"], None
+        ok, errors, body = "CdsDiscovery", ["400", "401", "503"], None
     elif path.endswith("/feedback") and method == "post":
         ok, errors, body = "CdsFeedbackReceipt", ["400", "401", "404", "408", "413", "503"], "CdsFeedback"
     elif path.endswith("/feedback"):
-        ok, errors, body = "CdsFeedbackSummary", ["401", "404", "503"], None
+        ok, errors, body = "CdsFeedbackSummary", ["400", "401", "404", "503"], None
     else:
         ok, errors, body = "CdsCards", ["400", "401", "404", "408", "412", "413", "503"], "CdsHookRequest"
     if body is not None:
@@ -417,18 +418,20 @@ def complete(document: dict[str, Any], state: AppState | None = None) -> dict[st
             elif path.startswith("/cds-services"):
                 _cds(path, method, op)
             elif path in PAGES:
-                op["responses"].update(_errors(["404", "503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}}))
+                op["responses"].update(
+                    _errors(["400", "404", "503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}})
+                )
             elif path.startswith("/downloads/"):
                 op["responses"] = {
                     "200": {
                         "description": "The file",
                         "content": {t: {} for t in ("application/gzip", FHIR_JSON, FHIR_XML)},
                     },
-                    **_errors(["404", "503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}}),
+                    **_errors(["400", "404", "503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}}),
                 }
             else:
                 op["responses"].pop("422", None)
-                op["responses"].update(_errors(["503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}}))
+                op["responses"].update(_errors(["400", "503"], {FHIR_JSON: {"schema": _ref("OperationOutcome")}}))
             _narrow(op, narrowing.get(path, {}))
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422: never answered here
