@@ -62,12 +62,14 @@ def request_mix(variety: int = 400) -> list[tuple[str, bytes]]:
 
 @dataclass
 class Sample:
-    """What one request did: when it was sent (monotonic), its latency (s), its kind and status."""
+    """What one request did: when it was sent (perf_counter), its latency (s), its kind and status; in an open
+    loop also its delay from the schedule to the answer (waiting for a free connection included)."""
 
     sent: float
     latency: float
     kind: str
     status: int
+    from_schedule: float = 0.0
 
 
 @dataclass
@@ -93,7 +95,8 @@ async def _connection_loop(port: int, next_request: asyncio.Queue[tuple[float, s
                 status = 0
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            run.samples.append(Sample(now, time.perf_counter() - now, kind, status))
+            done = time.perf_counter()
+            run.samples.append(Sample(now, done - now, kind, status, done - scheduled))
     finally:
         writer.close()
 

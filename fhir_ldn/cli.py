@@ -86,22 +86,11 @@ def _validate(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
-    import uvicorn
-
-    from server.logs import logging_config
+    from server.serve import serve
 
     if args.workers < 1:
         exit_with(ExitCode.USAGE, "--workers must be at least 1")
-    uvicorn.run(
-        "server.app:create_served_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,  # separate processes: state they share lives in the database
-        log_level=args.log_level,
-        log_config=logging_config(args.log_level),  # JSON lines; our request log replaces uvicorn's access log
-        access_log=False,
-    )
+    serve(args.host, args.port, args.workers, args.log_level)
     return ExitCode.OK
 
 
