@@ -45,6 +45,10 @@ UVICORN = [
 ]
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 OTHER = "http://example.org/bench/drugs"  # stand-ins for the patient's other medications (no clinical codes)
+# The EHR's FHIR base in the benchmark requests, allowlisted as a deployment would (prefetch is complete, so
+# nothing is ever fetched from it; the request and the policy check are as real as an EHR's).
+FHIR_SERVER = "https://ehr.example.org/fhir"
+SERVER_ENV = {"FHIR_LDN_FHIR_SERVER_ALLOWLIST": FHIR_SERVER}
 
 
 async def _trivial(request: Request) -> Response:
@@ -104,13 +108,21 @@ def _order(rid: str, system: str, code: str, value: float, unit: str, status: st
 
 
 def realistic_request(patient: str = "pt1", ldn_mg: float = 4.5) -> dict[str, Any]:
-    """An order-select as the cds-hooks sandbox sends it, with five current orders in prefetch."""
+    """An order-select as an EHR sends it (fhirServer, fhirAuthorization), with five current orders in prefetch."""
     current = [_order("ldn-1", RXNORM, "7243", ldn_mg, "mg")]
     current += [_order(f"other-{i}", OTHER, f"drug-{i}", 10 * (i + 1), "mg") for i in range(4)]
     draft = _order("request-123", RXNORM, "312941", 1, "{pill}", status="draft")
     return {
         "hook": "order-select",
         "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": FHIR_SERVER,
+        "fhirAuthorization": {
+            "access_token": "bench-access-token",
+            "token_type": "Bearer",
+            "expires_in": 300,
+            "scope": "patient/Patient.read patient/MedicationRequest.read",
+            "subject": "ldn-ssri-cds",
+        },
         "context": {
             "userId": "Practitioner/COREPRACTITIONER1",
             "patientId": patient,
@@ -221,7 +233,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="fhir-ldn-bench-")
-    env = os.environ | {"FHIR_LDN_DATA_DIR": data_dir, "PYTHONPATH": str(REPO)}
+    env = os.environ | SERVER_ENV | {"FHIR_LDN_DATA_DIR": data_dir, "PYTHONPATH": str(REPO)}
     factories = {"app": "bench.cds_load:app_with_trivial", "bare": "bench.cds_load:trivial_app"}
     ports = {name: _free_port() for name in factories}
     servers = {

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.cds_load import SERVICE, _free_port, _http_post, _read_response, _wait_up, realistic_request
+from bench.cds_load import SERVER_ENV, SERVICE, _free_port, _http_post, _read_response, _wait_up, realistic_request
 
 REPO = Path(__file__).resolve().parent.parent
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -172,7 +172,7 @@ class Server:
     def __init__(self, data_dir: Path, workers: int = 1, log_level: str = "info"):
         self.port = _free_port()
         self.log = data_dir / f"serve-{self.port}.log"
-        env = os.environ | {"FHIR_LDN_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+        env = os.environ | SERVER_ENV | {"FHIR_LDN_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
         command = [sys.executable, "-m", "fhir_ldn", "serve", "--port", str(self.port), "--log-level", log_level]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(

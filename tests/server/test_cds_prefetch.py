@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from fhir_ldn.config import Settings
 from server.app import create_app
+from server.cds import fhir_client
 from tests.server.cds_support import (
     LDN_CARD,
     SERVICE,
@@ -92,6 +93,30 @@ def test_fhir_server_without_authorization_is_used_without_a_token(client: TestC
     response = post(client, hook_request("order-sign", [ssri()], prefetch={}, fhir_server=fhir.base))
     assert summaries(response.json())[0].startswith(LDN_CARD)
     assert all("Authorization" not in headers for _, headers in fhir.requests)
+
+
+def test_complete_prefetch_opens_no_connection(
+    client: TestClient, fhir: MockFhirServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An allowlisted fhirServer and a token are not a reason to open an HTTP client (it costs ~20 ms)."""
+    opened: list[object] = []
+    real_client = fhir_client.httpx.AsyncClient
+
+    def counting_client(*args: Any, **kwargs: Any) -> Any:
+        opened.append(kwargs)
+        return real_client(*args, **kwargs)
+
+    monkeypatch.setattr(fhir_client.httpx, "AsyncClient", counting_client)
+    prefetch = {"medicationRequests": bundle(ldn()), "medicationStatements": bundle()}
+    body = hook_request("order-select", [ssri()], prefetch=prefetch, fhir_server=fhir.base, token=TOKEN)
+    assert summaries(post(client, body).json())[0].startswith(LDN_CARD)
+    assert opened == []
+    assert fhir.requests == []
+    # the same call without prefetch does open one, so the count above can see it
+    body = hook_request("order-select", [ssri()], prefetch={}, fhir_server=fhir.base, token=TOKEN)
+    fhir.routes[MR_QUERY] = (200, bundle(ldn()))
+    assert summaries(post(client, body).json())[0].startswith(LDN_CARD)
+    assert len(opened) == 1
 
 
 @pytest.mark.parametrize("empty", [None, bundle(), bundle(bundle_type=None)], ids=["null", "empty Bundle", "no type"])
