@@ -6,12 +6,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from fhir_ldn.config import Settings
 from server.app import create_app
-from server.cds import fhir_client
 from tests.server.cds_support import (
     LDN_CARD,
     SERVICE,
@@ -100,13 +100,13 @@ def test_complete_prefetch_opens_no_connection(
 ) -> None:
     """An allowlisted fhirServer and a token are not a reason to open an HTTP client (it costs ~20 ms)."""
     opened: list[object] = []
-    real_client = fhir_client.httpx.AsyncClient
+    real_client = httpx.AsyncClient
 
     def counting_client(*args: Any, **kwargs: Any) -> Any:
         opened.append(kwargs)
         return real_client(*args, **kwargs)
 
-    monkeypatch.setattr(fhir_client.httpx, "AsyncClient", counting_client)
+    monkeypatch.setattr(httpx, "AsyncClient", counting_client)
     prefetch = {"medicationRequests": bundle(ldn()), "medicationStatements": bundle()}
     body = hook_request("order-select", [ssri()], prefetch=prefetch, fhir_server=fhir.base, token=TOKEN)
     assert summaries(post(client, body).json())[0].startswith(LDN_CARD)
