@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Engine,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -59,6 +60,8 @@ seen_jti = Table(
     Column("iss", String(500), primary_key=True),
     Column("jti", String(500), primary_key=True),
     Column("exp", Float, nullable=False),
+    # every check deletes the expired jtis first: without this index that is a scan of every live token
+    Index("ix_cds_jwt_jti_exp", "exp"),
 )
 
 
@@ -93,10 +96,15 @@ class CdsStore:
         engine = create_engine(self.url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        try:
-            metadata.create_all(engine)
-        except DBAPIError:  # another worker created the tables between the check and the CREATE: check again
-            metadata.create_all(engine)
+        for attempt in (1, 2):
+            try:
+                metadata.create_all(engine)
+                for index in seen_jti.indexes:  # added after the table: databases made before it lack it
+                    index.create(engine, checkfirst=True)
+                break
+            except DBAPIError:  # another worker created a table or index between the check and the CREATE
+                if attempt == 2:
+                    raise
         return engine
 
     def _insert(self, table: Table) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from fhir_ldn.cds.feedback import FeedbackItem
@@ -38,3 +39,33 @@ def test_no_database_file_until_first_use(tmp_path: Path) -> None:
     store.feedback_summary("svc")
     assert (tmp_path / "lazy" / "db.sqlite3").exists()
     store.dispose()
+
+
+def _expiry_purge_plan(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("EXPLAIN QUERY PLAN DELETE FROM cds_jwt_jti WHERE exp < 1.0").fetchall()
+    return " ".join(str(row[-1]) for row in rows)
+
+
+def test_expired_jtis_are_purged_by_index(tmp_path: Path) -> None:
+    """Each check deletes the expired jtis: by the index on exp, not by a scan of every live token."""
+    path = tmp_path / "db.sqlite3"
+    store = CdsStore(f"sqlite:///{path}")
+    assert store.remember_jti("iss", "j1", exp=100.0, now=50.0)
+    store.dispose()
+    assert "ix_cds_jwt_jti_exp" in _expiry_purge_plan(path)
+
+
+def test_a_database_made_before_the_index_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # the table as the first release created it
+        conn.execute(
+            "CREATE TABLE cds_jwt_jti (iss VARCHAR(500) NOT NULL, jti VARCHAR(500) NOT NULL, exp FLOAT NOT NULL,"
+            " PRIMARY KEY (iss, jti))"
+        )
+        conn.execute("INSERT INTO cds_jwt_jti VALUES ('iss', 'kept', 1e12)")
+    assert "ix_cds_jwt_jti_exp" not in _expiry_purge_plan(path)
+    store = CdsStore(f"sqlite:///{path}")
+    assert not store.remember_jti("iss", "kept", exp=1e12, now=50.0)  # its data is still there
+    store.dispose()
+    assert "ix_cds_jwt_jti_exp" in _expiry_purge_plan(path)
