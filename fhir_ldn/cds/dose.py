@@ -1,10 +1,16 @@
-"""Total daily dose in mg of a medication order or statement, from its dosage and the product strength.
+"""The most naltrexone (in mg) a medication order or statement gives on one day, from its dosage and strength.
 
 A dose is computed only from what the order states: a mass dose (mg, g, mcg...) times the number of
-administrations per day, or a unit count (tablet, `{pill}`...) times a known strength per unit. Anything
-else (no timing, a unit count without a known strength, a volume without a concentration, an unknown unit)
-gives `None`: the dose is unknown, never guessed. Where an order allows a range (`doseRange`,
-`frequencyMax`, several titration steps), the result is the highest daily dose the order allows.
+administrations on a dosing day, or a unit count (tablet, `{pill}`...) times a known strength per unit.
+Anything else (no timing, a unit count without a known strength, a volume without a concentration, an unknown
+unit, a zero or negative frequency, period, dose or strength) gives `None`: the dose is unknown, never guessed.
+
+Every reading errs towards the higher dose, so that an order is never taken for low-dose naltrexone when it
+may not be: a regimen given less often than daily (every other day, weekly) is counted by the dose on the day
+it is given, never averaged over the days between; the timing's frequency, its listed times of day or events
+and its code each give a count, and the largest wins; where an order allows a range (`doseRange`,
+`frequencyMax`, several titration steps), the highest counts. `single_dose_mg` gives the largest single dose
+an order states even when its timing is unknown: a bound the day's dose cannot be below.
 """
 
 from __future__ import annotations
@@ -79,14 +85,17 @@ def unit_kind(quantity: Mapping[str, Any]) -> tuple[str, float] | None:
 
 def _number(value: Any) -> float | None:
     kind = type(value)
-    return float(value) if kind is float or kind is int else None  # bool is not a number here
+    if kind is float or kind is int:
+        return float(value)
+    # float and int subclasses too (the FHIR endpoints' JSON keeps decimals as JsonDecimal); bool is no number
+    return float(value) if isinstance(value, int | float) and kind is not bool else None
 
 
 def strength_from_quantity(quantity: Mapping[str, Any]) -> tuple[float, str, float] | None:
     """A strength given as a mass Quantity: (mg, 'count', 1.0), i.e. mg per administered unit."""
     value = _number(quantity.get("value"))
     kind = unit_kind(quantity)
-    if value is None or kind is None or kind[0] != "mass":
+    if value is None or value <= 0 or kind is None or kind[0] != "mass":
         return None
     return value * kind[1], "count", 1.0
 
@@ -97,7 +106,7 @@ def strength_from_ratio(ratio: Mapping[str, Any]) -> tuple[float, str, float] | 
     if not isinstance(numerator, dict):
         return None
     num_value, num_kind = _number(numerator.get("value")), unit_kind(numerator)
-    if num_value is None or num_kind is None or num_kind[0] != "mass":
+    if num_value is None or num_value <= 0 or num_kind is None or num_kind[0] != "mass":
         return None
     if not isinstance(denominator, dict):
         return num_value * num_kind[1], "count", 1.0
@@ -122,7 +131,7 @@ def dose_mg(quantity: Mapping[str, Any], strength: tuple[float, str, float] | No
     if strength is None:
         return None
     mg, per_kind, per_amount = strength
-    if per_kind != kind[0]:
+    if per_kind != kind[0] or mg <= 0 or per_amount <= 0:
         return None
     return value * kind[1] / per_amount * mg
 
@@ -152,29 +161,87 @@ def _max_dose_quantity(dosage: Mapping[str, Any]) -> list[Mapping[str, Any]] | N
     return found or None
 
 
-def administrations_per_day(timing: Any) -> float | None:
-    """How many times a day the dose is given (the most the timing allows), or None if the timing does not say."""
-    if type(timing) is not dict:
+def _positive(value: Any) -> float | None:
+    """A number > 0; None when absent; raises ValueError when present but not a positive number."""
+    if value is None:
         return None
-    repeat = timing.get("repeat")
-    if type(repeat) is dict:
-        frequency = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
-        period, unit = _number(repeat.get("period")), repeat.get("periodUnit")
-        if frequency is None and period is None:
-            listed = repeat.get("timeOfDay") or repeat.get("when")
-            if type(listed) is list and listed:
-                return float(len(listed))
-        days = PERIOD_DAYS.get(unit) if type(unit) is str else None
-        if period is not None and days is not None and period > 0:
-            return (frequency if frequency is not None else 1.0) / (period * days)
+    number = _number(value)
+    if number is None or number <= 0:
+        raise ValueError("not a positive number")
+    return number
+
+
+def _timing_code_per_day(timing: Mapping[str, Any]) -> float | None:
     code = timing.get("code")
     codings = code.get("coding") if type(code) is dict else None
-    if type(codings) is list:
-        for coding in codings:
-            value = coding.get("code") if type(coding) is dict else None
-            if type(value) is str and value in TIMING_CODES_PER_DAY:
-                return TIMING_CODES_PER_DAY[value]
-    return None
+    if type(codings) is not list:
+        return None
+    found = [
+        TIMING_CODES_PER_DAY[c["code"]]
+        for c in codings
+        if type(c) is dict and type(c.get("code")) is str and c["code"] in TIMING_CODES_PER_DAY
+    ]
+    return max(found) if found else None
+
+
+def _repeat_counts(repeat: Mapping[str, Any]) -> tuple[list[float], float | None]:
+    """Administrations per day by `Timing.repeat` (frequency per period, times of day, events), and a frequency
+    given without a period (alone it says nothing of the day; beside another count it is one more reading).
+    ValueError if a value is invalid."""
+    frequencies = [f for f in (_positive(repeat.get("frequency")), _positive(repeat.get("frequencyMax"))) if f]
+    frequency = max(frequencies) if frequencies else None
+    period, unit = _positive(repeat.get("period")), repeat.get("periodUnit")
+    counts: list[float] = []
+    if period is not None:
+        days = PERIOD_DAYS.get(unit) if type(unit) is str else None
+        if days is None:
+            raise ValueError("unknown period unit")
+        counts.append((frequency or 1.0) / (period * days))
+    for listed in (repeat.get("timeOfDay"), repeat.get("when")):  # each entry is a time on every dosing day
+        if type(listed) is list and listed:
+            counts.append(float(len(listed)))
+    return counts, frequency if period is None else None
+
+
+def administrations_per_day(timing: Any) -> float | None:
+    """Administrations on a dosing day (at least 1; the most any part of the timing allows), or None if unknown.
+
+    A timing given less often than daily counts 1: the day's dose is the dose given that day. Invalid values
+    (a zero or negative frequency or period, an unknown period unit) make the timing unknown.
+    """
+    if type(timing) is not dict:
+        return None
+    counts: list[float] = []
+    loose_frequency: float | None = None
+    repeat = timing.get("repeat")
+    if type(repeat) is dict:
+        try:
+            counts, loose_frequency = _repeat_counts(repeat)
+        except ValueError:
+            return None
+    by_code = _timing_code_per_day(timing)
+    if by_code is not None:
+        counts.append(by_code)
+    if not counts:
+        return None
+    return max(1.0, *counts, loose_frequency or 0.0)
+
+
+def _single_doses_mg(dosage: Mapping[str, Any], strength: tuple[float, str, float] | None) -> list[float | None]:
+    quantities = _max_dose_quantity(dosage)
+    return [dose_mg(q, strength) for q in quantities] if quantities is not None else [None]
+
+
+def single_dose_mg(dosages: Iterable[Any], strength: tuple[float, str, float] | None) -> float | None:
+    """The largest single dose in mg that any dosage instruction states (whatever its timing), or None."""
+    known = [
+        mg
+        for dosage in dosages
+        if isinstance(dosage, dict)
+        for mg in _single_doses_mg(dosage, strength)
+        if mg is not None
+    ]
+    return round(max(known), 6) if known else None
 
 
 def _dosage_daily_mg(dosage: Mapping[str, Any], strength: tuple[float, str, float] | None) -> float | None:
@@ -194,7 +261,7 @@ def _dosage_daily_mg(dosage: Mapping[str, Any], strength: tuple[float, str, floa
 
 
 def daily_dose_mg(dosages: Iterable[Any], strength: tuple[float, str, float] | None) -> float | None:
-    """The highest total daily dose in mg over the dosage instructions, or None when any part is unknown.
+    """The most mg given on one dosing day over the dosage instructions, or None when any part is unknown.
 
     Instructions sharing a `sequence` (or without one) are given together, so their doses add up; different
     sequences are successive steps (e.g. a titration), so the highest step counts.

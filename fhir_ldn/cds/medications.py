@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fhir_ldn.cds.dose import daily_dose_mg, strength_from_quantity, strength_from_ratio
+from fhir_ldn.cds.dose import daily_dose_mg, single_dose_mg, strength_from_quantity, strength_from_ratio
 
 Resource = dict[str, Any]
 Strength = tuple[float, str, float]
@@ -209,9 +209,13 @@ def medication_fact(
     dosages = resource.get("dosageInstruction") if "dosageInstruction" in resource else resource.get("dosage")
     coding = _dedupe(codings) if merged or len(codings) > 1 else codings
     fact: dict[str, Any] = {"origin": origin, "code": {"coding": coding}, "reference": reference}
-    dose = daily_dose_mg(dosages if isinstance(dosages, list) else (), strength)
+    dosages = dosages if isinstance(dosages, list) else []
+    dose = daily_dose_mg(dosages, strength)
     if dose is not None:
         fact["dailyDoseMg"] = dose
+    single = single_dose_mg(dosages, strength)
+    if single is not None:
+        fact["singleDoseMg"] = single
     return fact
 
 

@@ -49,7 +49,7 @@ def test_the_view_of_the_ldn_rule(package: Package) -> None:
     ]
     view = FactView(expressions)
     assert not view.exact
-    assert view.fields == {"code", "origin", "dailyDoseMg"}
+    assert view.fields == {"code", "origin", "dailyDoseMg", "singleDoseMg"}
     assert view.code_by_membership
     assert len(view.code_urls) == 2
 

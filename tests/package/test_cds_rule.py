@@ -40,10 +40,13 @@ def _evaluator(package: Package):
     return evaluate
 
 
-def med(system: str, code: str, origin: str, dose: float | None = None) -> dict[str, Any]:
+def med(system: str, code: str, origin: str, dose: float | None = None, single: float | None = None) -> dict[str, Any]:
+    """A fact; `single` defaults to the daily dose (one administration a day)."""
     fact: dict[str, Any] = {"origin": origin, "code": {"coding": [{"system": system, "code": code}]}}
     if dose is not None:
         fact["dailyDoseMg"] = dose
+    if single is not None or dose is not None:
+        fact["singleDoseMg"] = single if single is not None else dose
     return fact
 
 
@@ -78,6 +81,22 @@ def _fired(package: Package, medications: list[dict[str, Any]]) -> list[str]:
         ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing")], ["ldn-ssri-dose-not-stated"]),
         ([med(ATC, "N06AB06", "new"), med(ATC, "N07BB04", "existing", 3)], ["ldn-ssri"]),
         ([med(RXNORM, "2556", "existing"), med(*NALTREXONE, "new", 4.5)], ["ldn-ssri"]),
+        # a single dose above 5 mg with the timing unknown is not LDN
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", None, 50)], ["standard-dose-naltrexone-ssri"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", None, 4.5)], ["ldn-ssri-dose-not-stated"]),
+        # several naltrexone orders: their doses may add up, so the LDN card is never given
+        (
+            [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 4.5), med(*NALTREXONE, "new", 4.5)],
+            ["ldn-ssri-dose-not-stated"],
+        ),
+        (
+            [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 50), med(*NALTREXONE, "new", 4.5)],
+            ["standard-dose-naltrexone-ssri"],
+        ),
+        (
+            [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing"), med(*NALTREXONE, "new", 4.5)],
+            ["ldn-ssri-dose-not-stated"],
+        ),
         ([med(*SERTRALINE_50, "new")], []),
         ([med(*NALTREXONE, "new", 4.5)], []),
         ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", 4.5)], []),
@@ -93,9 +112,22 @@ def test_cards_for_medication_situations(package: Package, medications, cards) -
 
 def test_standard_dose_never_gets_ldn_card(package: Package) -> None:
     for dose in (5.01, 6, 25, 50, 100, 380):
-        fired = _fired(package, [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", dose)])
-        assert "ldn-ssri" not in fired
-        assert "ldn-ssri-dose-not-stated" not in fired
+        for fact in (med(*NALTREXONE, "existing", dose), med(*NALTREXONE, "existing", None, dose)):
+            fired = _fired(package, [med(*SERTRALINE_50, "new"), fact])
+            assert fired == ["standard-dose-naltrexone-ssri"]
+
+
+def test_exactly_one_card_whenever_naltrexone_and_an_ssri_meet(package: Package) -> None:
+    doses = (None, 0.5, 4.5, 5, 5.5, 50)
+    for first in doses:
+        for single in doses:
+            if first is not None and single is not None and single > first:
+                continue  # no order gives less on a day than in one of its doses
+            for second in (None, *doses):
+                facts = [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", first, single)]
+                if second is not None:
+                    facts.append(med(*NALTREXONE, "new", second))
+                assert len(_fired(package, facts)) == 1, facts
 
 
 @pytest.mark.parametrize(
@@ -104,6 +136,8 @@ def test_standard_dose_never_gets_ldn_card(package: Package) -> None:
         ([med(*SERTRALINE_50, "existing")], True),
         ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", 4.5)], True),
         ([med(*SERTRALINE_50, "existing"), med(RXNORM, "1483744", "existing", 50)], False),
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing")], False),  # dose unknown: may be 50 mg
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", None, 50)], False),
         ([med(*NALTREXONE, "existing", 4.5)], False),
     ],
 )

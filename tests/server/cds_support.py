@@ -21,7 +21,7 @@ SERTRALINE_50_TAB = "312941"
 NALTREXONE = "7243"
 NALTREXONE_50_TAB = "1483744"
 LDN_CARD = "LDN with an SSRI"
-DOSE_NOT_STATED = "naltrexone dose not stated"
+DOSE_NOT_STATED = "daily naltrexone dose not stated or unclear"
 STANDARD_DOSE = "Naltrexone above 5 mg/day"
 
 
@@ -57,6 +57,11 @@ def dosage(
     elif frequency is not None:
         out["timing"] = {"repeat": {"frequency": frequency, "period": period, "periodUnit": period_unit}}
     return out
+
+
+def times_of_day(dosage_: dict[str, Any], *times: str) -> dict[str, Any]:
+    """The dosage with `timing.repeat.timeOfDay` set (its frequency and period kept)."""
+    return {**dosage_, "timing": {"repeat": {**dosage_["timing"]["repeat"], "timeOfDay": list(times)}}}
 
 
 def med_request(

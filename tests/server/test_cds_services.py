@@ -28,6 +28,7 @@ from tests.server.cds_support import (
     sandbox_request,
     ssri,
     summaries,
+    times_of_day,
     validate,
 )
 
@@ -115,6 +116,16 @@ def test_uuids_are_fresh_per_response(client: TestClient) -> None:
         pytest.param(med_request("ntx", NALTREXONE_50_TAB, dosages=[dosage(1, "{pill}")]), id="1 tablet of 1483744"),
         pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, frequency=3)]), id="4.5 mg TID (13.5)"),
         pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, timing_code="BID")]), id="4.5 mg BID code"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(35, period_unit="wk")]), id="35 mg weekly"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(10, period=2)]), id="10 mg every other day"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(50, frequency=None)]), id="50 mg, no timing"),
+        pytest.param(
+            med_request("ntx", NALTREXONE, dosages=[times_of_day(dosage(4.5), "08:00", "14:00", "20:00")]),
+            id="4.5 mg at three times of day (13.5)",
+        ),
+        pytest.param(
+            med_request("ntx", NALTREXONE, dosages=[dosage(50, frequency=0)]), id="50 mg with an invalid frequency 0"
+        ),
     ],
 )
 @pytest.mark.parametrize("hook", HOOKS)
@@ -135,6 +146,8 @@ def test_standard_dose_naltrexone_is_not_ldn(client: TestClient, hook: str, nalt
         pytest.param(med_request("ntx", NALTREXONE), id="no dosage"),
         pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, frequency=None)]), id="no timing"),
         pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, "mL")]), id="mL without concentration"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, frequency=0)]), id="frequency 0 (invalid)"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(-4.5)]), id="a negative dose"),
     ],
 )
 def test_unknown_naltrexone_dose_gets_dose_not_stated_card(client: TestClient, naltrexone: dict[str, Any]) -> None:
@@ -143,6 +156,16 @@ def test_unknown_naltrexone_dose_gets_dose_not_stated_card(client: TestClient, n
     )
     assert DOSE_NOT_STATED in card["summary"]
     assert "not stated" in card["detail"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_several_naltrexone_orders_never_get_the_ldn_card(client: TestClient, hook: str) -> None:
+    """Two 4.5 mg orders may be 9 mg/day: whether this is LDN is unclear; with a 50 mg one it is not LDN."""
+    body = hook_request(hook, [ssri()], current=[ldn("ldn-a"), ldn("ldn-b")])
+    card = only_card(call(client, body), "Naltrexone with an SSRI")
+    assert DOSE_NOT_STATED in card["summary"]
+    assert "more than one naltrexone order" in card["detail"]
+    only_card(call(client, hook_request(hook, [ssri()], current=[ldn("ldn-a"), ldn("ntx", mg=50)])), STANDARD_DOSE)
 
 
 def test_four_and_a_half_mg_once_daily_is_ldn(client: TestClient) -> None:

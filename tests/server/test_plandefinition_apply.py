@@ -75,6 +75,30 @@ def test_apply_plan_definition_standard_dose_explains_in_the_bundle(client: Test
     assert bundle["issues"]["issue"][0]["code"] == "business-rule"
 
 
+@pytest.mark.parametrize(
+    ("naltrexone", "computed"),
+    [
+        (patients.mg(50.0), "50 mg/day"),  # sent as 50.0: read as a decimal, still a dose
+        (patients.mg(7.5), "7.5 mg/day"),
+        (None, "no computable daily dose"),  # unknown: may be standard-dose naltrexone
+    ],
+    ids=["50.0 mg", "7.5 mg", "dose unknown"],
+)
+def test_apply_plan_definition_proposes_no_ldn_unless_naltrexone_is_known_low(
+    client: TestClient, naltrexone: dict[str, Any] | None, computed: str
+) -> None:
+    data = patients.bundle(
+        patients.order("ssri", patients.SERTRALINE, patients.mg(50), "R5"),
+        patients.statement("ntx", patients.NALTREXONE, naltrexone, "R5"),
+    )
+    response = _post(client, f"/fhir/PlanDefinition/{PROTOCOL}/$apply", _params(data=data))
+    assert response.status_code == 200
+    bundle = response.json()
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["RequestOrchestration"]
+    assert "action" not in bundle["entry"][0]["resource"]
+    assert f"MedicationStatement/ntx: {computed}" in bundle["issues"]["issue"][0]["details"]["text"]
+
+
 def test_apply_plan_definition_xml_in_and_out(client: TestClient) -> None:
     body = resource_to_xml(_params(data=patients.on_ssri("R5")))
     response = client.post(
