@@ -67,13 +67,19 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
-def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
-    from fhir_ldn.core_defs import ensure_package, load_core_definitions
+def _install_definitions() -> list[str]:
+    """Install the R5 core and standard extensions packages into the FHIR package cache if missing (npm pack,
+    sha512 checked); returns a line per package saying where it is."""
+    from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
 
-    folder = load_core_definitions().folder
-    sys.stdout.write(f"hl7.fhir.r5.core#5.0.0 ready in {folder}\n")
-    extensions = ensure_package("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
-    sys.stdout.write(f"hl7.fhir.uv.extensions.r5#5.3.0-ballot-tc1 ready in {extensions}\n")
+    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in DEFINITION_PACKAGES]
+
+
+def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.core_defs import ensure_package
+
+    for line in _install_definitions():
+        sys.stdout.write(line + "\n")
     if args.examples:
         sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
     return ExitCode.OK
@@ -90,6 +96,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
     if args.workers < 1:
         exit_with(ExitCode.USAGE, "--workers must be at least 1")
+    try:  # before serving, so that no request waits for (or fails on) the download
+        _install_definitions()
+    except FhirLdnError as exc:
+        sys.stderr.write(
+            f"warning: {exc}\nserving anyway: FHIR XML, /downloads and $validate answer 503 until 'fhir-ldn setup' "
+            "succeeds\n"
+        )
     serve(args.host, args.port, args.workers, args.log_level)
     return ExitCode.OK
 

@@ -36,15 +36,21 @@ _HTTP_ISSUE = {
 def _outcome_response(
     request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response:
-    """The OperationOutcome in the format the client asked for (JSON if the format request itself is bad)."""
+    """The OperationOutcome in the format the client asked for (JSON if the format request itself is bad, or if
+    XML cannot be written: e.g. the R5 definitions the converter needs are not installed)."""
     try:
         fmt = response_format(request)
     except FhirLdnError:
         fmt = "json"
     try:
-        return render(body, fmt, status, headers)
-    except BusinessRuleError:  # a message quotes input XML cannot carry (e.g. a control character): replace it
-        return render(_representable(body), fmt, status, headers)
+        try:
+            return render(body, fmt, status, headers)
+        except BusinessRuleError:  # a message quotes input XML cannot carry (e.g. a control character): replace it
+            return render(_representable(body), fmt, status, headers)
+    except FhirLdnError:
+        if fmt == "json":
+            raise
+        return render(body, "json", status, headers)
 
 
 def _representable(node: Any) -> Any:

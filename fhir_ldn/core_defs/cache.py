@@ -31,11 +31,16 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
     ),
 }
 
+# The packages the service and the validator read (the examples package is for the tests only).
+EXTENSIONS_PACKAGE = ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
+DEFINITION_PACKAGES = (("hl7.fhir.r5.core", "5.0.0"), EXTENSIONS_PACKAGE)
+
 
 class PackageInstallError(FhirLdnError):
-    """A FHIR package could not be fetched, verified or extracted."""
+    """A FHIR package could not be fetched, verified or extracted (a server answers 503: it cannot do this yet)."""
 
-    issue_code = "exception"
+    issue_code = "transient"
+    http_status = 503
 
 
 def package_cache_dir() -> Path:

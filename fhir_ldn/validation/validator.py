@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, EXTENSIONS_PACKAGE
 from fhir_ldn.errors import DefinitionsUnavailableError, Issue
 from fhir_ldn.formats.xml import XmlFormatError, location_of, read_xml
 from fhir_ldn.outcome import operation_outcome
@@ -20,7 +21,6 @@ from fhir_ldn.validation.jsonsource import JsonDocument, JsonSyntaxError, parse_
 from fhir_ldn.validation.session import Session
 from fhir_ldn.validation.structure import Walker
 
-EXTENSIONS_PACKAGE = ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
 _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 
@@ -30,7 +30,7 @@ def core_sources(*, install: bool = True) -> list[CoreSource]:
     from fhir_ldn.core_defs import load_core_definitions, load_package_definitions, package_cache_dir
 
     if not install:
-        for name, version in (("hl7.fhir.r5.core", "5.0.0"), EXTENSIONS_PACKAGE):
+        for name, version in DEFINITION_PACKAGES:
             if not (package_cache_dir() / f"{name}#{version}" / "package" / "package.json").is_file():
                 raise DefinitionsUnavailableError(f"{name}#{version} is not installed: run 'fhir-ldn setup'")
     return [load_core_definitions(), load_package_definitions(*EXTENSIONS_PACKAGE)]

@@ -3,10 +3,12 @@ TCP_NODELAY (without it every keep-alive answer after the first waited ~40 ms: u
 
 from __future__ import annotations
 
+import json
 import socket
+from pathlib import Path
 
 from server.serve import APP, ServeConfig
-from tests.server.live_server import free_port
+from tests.server.live_server import LiveServer, free_port
 
 
 def test_the_shared_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
@@ -21,3 +23,23 @@ def test_the_shared_listening_socket_is_tcp_so_accepted_connections_get_nodelay(
                 assert accepted.proto == socket.IPPROTO_TCP  # what asyncio checks before setting TCP_NODELAY
     finally:
         listener.close()
+
+
+def test_serve_without_the_r5_definitions_answers_503_where_it_needs_them(tmp_path: Path) -> None:
+    """No package cache and no npm: `serve` warns and serves; what needs the R5 core is 503, the rest works."""
+    env = {"FHIR_PACKAGE_CACHE": str(tmp_path / "empty-cache"), "PATH": str(tmp_path / "no-npm-here")}
+    with LiveServer(tmp_path, env=env) as server:
+        assert server.get("/fhir/PlanDefinition/ldn-ssri-cds")[0] == 200
+        for path, headers in [
+            ("/fhir/PlanDefinition/ldn-ssri-cds", {"Accept": "application/fhir+xml"}),
+            ("/downloads/package.tgz", {}),
+        ]:
+            status, body, response_headers = server.get(path, headers)
+            assert status == 503, (path, body[:300])
+            assert response_headers["content-type"].startswith("application/fhir+json")
+            outcome = json.loads(body)
+            assert outcome["resourceType"] == "OperationOutcome"
+            assert "npm is not installed" in outcome["issue"][0]["details"]["text"]
+    log = server.log_file.read_text(encoding="utf-8")
+    assert "warning: hl7.fhir.r5.core#5.0.0 is not in the FHIR package cache and npm is not installed" in log
+    assert not (tmp_path / "empty-cache" / "hl7.fhir.r5.core#5.0.0").exists()
