@@ -130,16 +130,16 @@ def _ingredient_strength(ingredient: Mapping[str, Any]) -> Strength | None:
 def _medication_details(
     medication: Mapping[str, Any], pool: ResourcePool, container: Mapping[str, Any]
 ) -> tuple[list[Any], Strength | None]:
-    """Codings of a Medication (its code and ingredients) and its strength per unit (one mass ingredient only)."""
+    """Codings of a Medication (its code and ingredients) and its strength per unit (a single ingredient only)."""
     codings = _codings(medication.get("code"))
     strengths: list[Strength | None] = []
     for ingredient in as_list(medication.get("ingredient")):
         if isinstance(ingredient, dict):
             codings += _ingredient_codings(ingredient, pool, container)
             strengths.append(_ingredient_strength(ingredient))
-    known = [s for s in strengths if s is not None]
-    # Several ingredient strengths: which one is "the" dose is ambiguous, so none is used (never guessed).
-    return codings, known[0] if len(known) == 1 else None
+    # Several ingredients: which strength is "the" dose is ambiguous (another ingredient's strength may be the
+    # only one given), so none is used: never guessed.
+    return codings, strengths[0] if len(strengths) == 1 else None
 
 
 def _countable(resource: Mapping[str, Any]) -> bool:

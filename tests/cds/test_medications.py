@@ -65,14 +65,23 @@ def test_several_ingredient_strengths_make_the_dose_unknown() -> None:
             {"itemCodeableConcept": concept("other"), "strength": strength},
         ],
     }
+    without_naltrexone_strength = {
+        **medication,
+        "id": "med2",
+        "ingredient": [{"itemCodeableConcept": concept("7243")}, medication["ingredient"][1]],
+    }
     dosage = {
         "doseAndRate": [{"doseQuantity": {"value": 1, "code": "{capsule}", **MG}}],
         "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
     }
-    out = facts(
-        [order("m", medicationReference={"reference": "#med"}, contained=[medication], dosageInstruction=[dosage])], []
-    )
-    assert "dailyDoseMg" not in out[0]
+    for med in (medication, without_naltrexone_strength):  # the other ingredient's strength is not naltrexone's
+        reference = {"reference": f"#{med['id']}"}
+        out = facts([order("m", medicationReference=reference, contained=[med], dosageInstruction=[dosage])], [])
+        assert "dailyDoseMg" not in out[0]
+    single = {**medication, "id": "med3", "ingredient": medication["ingredient"][:1]}
+    reference = {"reference": "#med3"}
+    out = facts([order("m", medicationReference=reference, contained=[single], dosageInstruction=[dosage])], [])
+    assert out[0]["dailyDoseMg"] == 4.5
 
 
 def test_orders_without_codes_or_current_status_are_left_out() -> None:
