@@ -122,12 +122,12 @@ def read_prefetch(prefetch: Mapping[str, Any], key: str) -> PrefetchValue:
         return PrefetchValue(PrefetchState.EMPTY)
     rtype = value.get("resourceType")
     if rtype == "OperationOutcome":
-        return PrefetchValue(PrefetchState.FAILED, problem=f"the client's prefetch of '{key}' failed")
+        return PrefetchValue(PrefetchState.FAILED, problem="failed at the client (an OperationOutcome)")
     if rtype != "Bundle":
         return PrefetchValue(PrefetchState.DATA, [Entry(value)])
     entries, failed = bundle_entries(value)
     if failed:
-        return PrefetchValue(PrefetchState.FAILED, problem=f"the client's prefetch of '{key}' reported an error")
+        return PrefetchValue(PrefetchState.FAILED, problem="reported an error at the client")
     following = next_link(value)
     if not entries and following is None:
         return PrefetchValue(PrefetchState.EMPTY)

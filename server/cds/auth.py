@@ -2,12 +2,14 @@
 
 Enabled by a trusted-issuers file (FHIR_LDN_CDS_TRUSTED_ISSUERS)::
 
-    {"issuers": [{"iss": "https://sandbox.cds-hooks.org", "jwks": "sandbox-jwks.json"},
+    {"issuers": [{"iss": "https://sandbox.cds-hooks.org", "jwks": "sandbox-jwks.json",
+                  "jku": "https://sandbox.cds-hooks.org/.well-known/jwks.json"},
                  {"iss": "https://ehr.example.org", "jwks_url": "https://ehr.example.org/.well-known/jwks.json"}]}
 
 A token is accepted only if: its `alg` is ES384 or RS384 (never `none`, never a symmetric algorithm); it has a
 `kid` (and a `typ`, if any, of JWT); its `iss` is allowlisted and the `kid` is in that issuer's JWK Set (a `jku`
-header must equal the configured JWKS URL; no other URL is ever fetched); the signature verifies; `aud` is this
+header must be the configured JWKS URL or one listed in `jku`, an allowlist: no URL a token names is ever
+fetched, keys come only from the configured file or URL); the signature verifies; `aud` is this
 endpoint's URL; `exp`, `iat` and `jti` are present, `exp` is in the future and at most an hour after `iat`; and the
 `jti` was not seen before (the replay cache lives in the database, shared by every worker). Every failure is the
 same 401 without details. Tokens are never logged.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +58,12 @@ class TrustedIssuer:
     jwks_url: str | None = None
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     fetched_at: float = 0.0
+    attempted_at: float = float("-inf")  # the last fetch, failed or not: a failing URL is not asked every call
+    jku: frozenset[str] = frozenset()  # `jku` header values accepted: the JWKS URL, and any listed (never fetched)
+
+    def accepts_jku(self, header: Mapping[str, Any]) -> bool:
+        """No `jku`, or one on this issuer's allowlist (keys still come only from the configured JWKS)."""
+        return "jku" not in header or header["jku"] in self.jku or header["jku"] == self.jwks_url
 
     def load_jwks(self, jwks: Any) -> None:
         self.keys = {
@@ -66,8 +75,9 @@ class TrustedIssuer:
     async def key(self, kid: str, timeout: float) -> dict[str, Any] | None:
         now = time.monotonic()
         stale = now - self.fetched_at > JWKS_TTL_S
-        unknown = kid not in self.keys and now - self.fetched_at > JWKS_REFRESH_MIN_S
-        if self.jwks_url and (stale or unknown):
+        unknown = kid not in self.keys
+        if self.jwks_url and (stale or unknown) and now - self.attempted_at > JWKS_REFRESH_MIN_S:
+            self.attempted_at = now
             try:
                 async with httpx.AsyncClient(timeout=timeout) as client:
                     response = await client.get(self.jwks_url)
@@ -87,7 +97,11 @@ def load_trusted_issuers(path: Path) -> dict[str, TrustedIssuer]:
         iss = item.get("iss")
         if not isinstance(iss, str) or not iss:
             raise ValueError(f"{path}: every issuer needs an 'iss'")
-        issuer = TrustedIssuer(iss, item.get("jwks_url"))
+        jku = item.get("jku") or []
+        jku = [jku] if isinstance(jku, str) else jku
+        if not isinstance(jku, list) or not all(isinstance(u, str) for u in jku):
+            raise ValueError(f"{path}: issuer {iss}: 'jku' must be a URL or a list of URLs")
+        issuer = TrustedIssuer(iss, item.get("jwks_url"), jku=frozenset(jku))
         if item.get("jwks"):
             issuer.load_jwks(json.loads((path.parent / item["jwks"]).read_text(encoding="utf-8")))
         elif not issuer.jwks_url:
@@ -128,7 +142,7 @@ class ClientAuthenticator:
             raise UnauthorizedError("authentication failed")
         unverified = jwt.decode(token, options={"verify_signature": False})
         issuer = self.issuers.get(str(unverified.get("iss")))
-        if issuer is None or ("jku" in header and header["jku"] != issuer.jwks_url):
+        if issuer is None or not issuer.accepts_jku(header):
             raise UnauthorizedError("authentication failed")
         jwk = await issuer.key(kid, self.timeout)
         key = _signing_key(jwk, header["alg"]) if jwk is not None else None

@@ -25,6 +25,7 @@ from tests.server.cds_support import SERVICE, MockFhirServer, hook_request, ldn,
 ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"
 SERVICE_URL = f"{BASE}/cds-services/{SERVICE}"
+ALLOWED_JKU = "https://ehr.example.org/.well-known/jwks.json"  # as the sandbox sends its jku with every token
 
 EC_KEY = ec.generate_private_key(ec.SECP384R1())
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -83,7 +84,8 @@ def _tampered() -> str:
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("jwt")
     (folder / "ehr-jwks.json").write_text(json.dumps(jwks()))
-    (folder / "issuers.json").write_text(json.dumps({"issuers": [{"iss": ISS, "jwks": "ehr-jwks.json"}]}))
+    issuer = {"iss": ISS, "jwks": "ehr-jwks.json", "jku": [ALLOWED_JKU]}  # keys from the file, jku only allowlisted
+    (folder / "issuers.json").write_text(json.dumps({"issuers": [issuer]}))
     settings = Settings(
         data_dir=folder,
         public_base_url=BASE,
@@ -107,6 +109,7 @@ def call(client: TestClient, authorization: str | None) -> Any:
         pytest.param(lambda: token("ES384", "ec-1"), id="ES384"),
         pytest.param(lambda: token("RS384", "rsa-1"), id="RS384"),
         pytest.param(lambda: token(aud=[SERVICE_URL, "https://other"]), id="aud list"),
+        pytest.param(lambda: token(headers={"jku": ALLOWED_JKU}), id="allowlisted jku, keys from the file"),
     ],
 )
 def test_valid_tokens_are_accepted(client: TestClient, make: Any) -> None:
@@ -189,6 +192,18 @@ def test_jwks_from_a_url(tmp_path: Path) -> None:
             assert call(client, f"Bearer {token('RS384', 'rsa-1')}").status_code == 200
             assert call(client, f"Bearer {token(kid='unknown')}").status_code == 401
         assert [p for p, _ in keys_server.requests].count("/fhir/jwks.json") == 1  # cached
+
+
+def test_a_failing_jwks_url_is_not_asked_on_every_call(tmp_path: Path) -> None:
+    with MockFhirServer() as keys_server:
+        keys_server.routes["/fhir/jwks.json"] = (500, {"error": "down"})
+        jwks_url = f"{keys_server.base}/jwks.json"
+        (tmp_path / "issuers.json").write_text(json.dumps({"issuers": [{"iss": ISS, "jwks_url": jwks_url}]}))
+        settings = Settings(data_dir=tmp_path, public_base_url=BASE, cds_trusted_issuers=tmp_path / "issuers.json")
+        with TestClient(create_app(settings)) as client:
+            for _ in range(5):
+                assert call(client, f"Bearer {token()}").status_code == 401
+        assert [p for p, _ in keys_server.requests].count("/fhir/jwks.json") == 1
 
 
 PREFLIGHT = {
