@@ -35,16 +35,36 @@ def full_url(package: Package, resource: Resource) -> str:
 
 
 def if_none_exist(resource: Resource) -> str:
-    """The conditional-create query: url+version for canonical resources, else the business identifier."""
-    if "url" in resource:
-        query = f"url={resource['url']}"
-        if "version" in resource:  # external code system fragments are unversioned
-            query += f"&version={resource['version']}"
-        return query
+    """The conditional-create query of a canonical resource: url+version (url alone for unversioned fragments)."""
+    query = f"url={resource['url']}"
+    if "version" in resource:  # external code system fragments are unversioned
+        query += f"&version={resource['version']}"
+    return query
+
+
+def identifier_query(resource: Resource) -> str:
+    """`identifier=system|value`: how a resource without a canonical url is found again on a server."""
     identifier = resource.get("identifier", [{}])[0]
     if not identifier.get("system") or not identifier.get("value"):
         raise ValueError(f"{resource['resourceType']}/{resource['id']} has neither url nor identifier")
     return f"identifier={identifier['system']}|{identifier['value']}"
+
+
+def transaction_entry(resource: Resource, body: Resource, url: str) -> dict[str, Any]:
+    """The entry that loads one resource so that loading again, or a newer version, never duplicates it.
+
+    Canonical resources: conditional create on url+version, so several package versions coexist (url alone for
+    the RxNorm/ATC fragments, which must never replace a server's own code system). Resources without a url
+    (ClinicalUseDefinition, MedicinalProductDefinition): conditional update on their identifier, so a newer
+    package version replaces their content instead of leaving the old one in place; the body carries no id
+    (a server gave the resource its own id when it was first created).
+    """
+    if "url" in resource:
+        request = {"method": "POST", "url": resource["resourceType"], "ifNoneExist": if_none_exist(resource)}
+    else:
+        request = {"method": "PUT", "url": f"{resource['resourceType']}?{identifier_query(resource)}"}
+        body = {k: v for k, v in body.items() if k != "id"}
+    return {"fullUrl": url, "resource": body, "request": request}
 
 
 def _rewrite_references(node: Any, targets: dict[str, str]) -> None:
@@ -72,24 +92,14 @@ def _bundle(package: Package, kind: str) -> dict[str, Any]:
 
 
 def transaction_bundle(package: Package) -> dict[str, Any]:
-    """A transaction Bundle that loads every resource once per version (conditional create)."""
+    """A transaction Bundle that loads every resource without duplicates (see `transaction_entry`)."""
     resources = ordered(package)
     targets = {f"{r['resourceType']}/{r['id']}": full_url(package, r) for r in resources}
     bundle = _bundle(package, "transaction")
     for resource in resources:
         body = copy.deepcopy(resource)
         _rewrite_references(body, targets)
-        bundle["entry"].append(
-            {
-                "fullUrl": full_url(package, resource),
-                "resource": body,
-                "request": {
-                    "method": "POST",
-                    "url": resource["resourceType"],
-                    "ifNoneExist": if_none_exist(resource),
-                },
-            }
-        )
+        bundle["entry"].append(transaction_entry(resource, body, full_url(package, resource)))
     return bundle
 
 

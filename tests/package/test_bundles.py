@@ -1,4 +1,4 @@
-"""The transaction Bundle loads every resource with multi-version-safe conditional creates."""
+"""The transaction Bundle loads every resource without duplicates: conditional creates, and updates by identifier."""
 
 from __future__ import annotations
 
@@ -9,30 +9,44 @@ from fhir.resources import get_fhir_model_class
 from fhir_ldn.formats.xml import resource_from_xml
 from fhir_ldn.jsonwalk import walk
 from fhir_ldn.package.build import TRANSACTION_JSON, TRANSACTION_XML
-from fhir_ldn.package.bundles import collection_bundle, transaction_bundle
+from fhir_ldn.package.bundles import collection_bundle, full_url, transaction_bundle
 from fhir_ldn.package.index import Package
 
 
 def test_transaction_has_every_resource_once(package: Package) -> None:
     bundle = transaction_bundle(package)
     assert bundle["type"] == "transaction"
-    keys = [(e["resource"]["resourceType"], e["resource"]["id"]) for e in bundle["entry"]]
-    assert sorted(keys) == sorted((r["resourceType"], r["id"]) for r in package)
-    assert len({e["fullUrl"] for e in bundle["entry"]}) == len(keys)
+    assert sorted(e["fullUrl"] for e in bundle["entry"]) == sorted(full_url(package, r) for r in package)
+    by_url = {full_url(package, r): r for r in package}
+    for entry in bundle["entry"]:
+        assert entry["resource"]["resourceType"] == by_url[entry["fullUrl"]]["resourceType"]
 
 
-def test_conditional_create_on_url_and_version(package: Package) -> None:
+def test_conditional_create_on_url_and_version_update_on_identifier(package: Package) -> None:
+    methods = set()
     for entry in transaction_bundle(package)["entry"]:
         resource, request = entry["resource"], entry["request"]
-        assert request["method"] == "POST"
-        assert request["url"] == resource["resourceType"]
+        methods.add(request["method"])
         if str(resource.get("url", "")).startswith(package.meta.canonical):
-            assert request["ifNoneExist"] == f"url={resource['url']}&version={resource['version']}"
+            assert request == {
+                "method": "POST",
+                "url": resource["resourceType"],
+                "ifNoneExist": f"url={resource['url']}&version={resource['version']}",
+            }
         elif "url" in resource:  # RxNorm/ATC fragments: never shadow a server's full code system
-            assert request["ifNoneExist"] == f"url={resource['url']}"
-        else:
+            assert request == {
+                "method": "POST",
+                "url": resource["resourceType"],
+                "ifNoneExist": f"url={resource['url']}",
+            }
+        else:  # a newer package version replaces the content of what it finds by identifier
             ident = resource["identifier"][0]
-            assert request["ifNoneExist"] == f"identifier={ident['system']}|{ident['value']}"
+            assert request == {
+                "method": "PUT",
+                "url": f"{resource['resourceType']}?identifier={ident['system']}|{ident['value']}",
+            }
+            assert "id" not in resource  # the server's id of the match is kept
+    assert methods == {"POST", "PUT"}
 
 
 def test_terminology_loads_before_artifacts(package: Package) -> None:
