@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fhir_ldn.constants import CORE_PACKAGE, FHIR_VERSION
+from fhir_ldn.errors import PackageError
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.package.bundles import ordered
 from fhir_ldn.package.index import Package, Resource
@@ -81,9 +82,35 @@ def index_json(resources: list[Resource]) -> dict[str, Any]:
     return {"index-version": 2, "files": sorted(files, key=lambda f: f["filename"])}
 
 
+def with_snapshots(package: Package, resources: list[Resource]) -> list[Resource]:
+    """The resources, each differential-only StructureDefinition with its snapshot generated from the R5 base.
+
+    Tools that do not generate snapshots themselves (many servers and SDKs) need them to use a profile; the same
+    generator gives the validator its profiles (it reproduces the R5 core's own constraint profiles' snapshots,
+    see tests/validation/test_snapshot.py).
+    """
+    from fhir_ldn.validation.registry import StructureRegistry
+    from fhir_ldn.validation.validator import default_source
+
+    registry: StructureRegistry | None = None
+    out = []
+    for resource in resources:
+        if resource["resourceType"] == "StructureDefinition" and not resource.get("snapshot"):
+            registry = registry or StructureRegistry(default_source(list(package)))
+            elements = registry.snapshot(resource)
+            if not elements:
+                raise PackageError(f"StructureDefinition/{resource['id']}: no snapshot could be generated")
+            resource = {k: v for k, v in resource.items() if k != "differential"} | {
+                "snapshot": {"element": elements},
+                "differential": resource["differential"],
+            }
+        out.append(resource)
+    return out
+
+
 def package_files(package: Package) -> dict[str, bytes]:
-    """Path inside the tarball -> content, for every file of the package."""
-    resources = [*ordered(package), implementation_guide(package)]
+    """Path inside the tarball -> content, for every file of the package (profiles with their snapshots)."""
+    resources = with_snapshots(package, [*ordered(package), implementation_guide(package)])
     files = {f"package/{file_name(r)}": dump_bytes(r) for r in resources}
     files["package/package.json"] = dump_bytes(package_json(package))
     files["package/.index.json"] = dump_bytes(index_json(resources))

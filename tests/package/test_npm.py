@@ -11,6 +11,7 @@ from fhir.resources import get_fhir_model_class
 from fhir_ldn.package.build import PACKAGE_TGZ, build_artifacts
 from fhir_ldn.package.index import Package
 from fhir_ldn.package.loader import load_package
+from fhir_ldn.validation.validator import package_validator
 
 
 def _members(tgz: bytes) -> dict[str, bytes]:
@@ -67,3 +68,30 @@ def test_two_builds_are_byte_identical(artifacts: dict[str, bytes]) -> None:
     assert again.keys() == artifacts.keys()
     for name, content in artifacts.items():
         assert again[name] == content, name
+
+
+def _package_members(artifacts: dict[str, bytes]) -> dict[str, dict[str, object]]:
+    with tarfile.open(fileobj=io.BytesIO(artifacts[PACKAGE_TGZ])) as tar:
+        return {
+            m.name: json.loads(tar.extractfile(m).read())  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.name.endswith(".json") and "StructureDefinition-" in m.name
+        }
+
+
+def test_profiles_ship_with_snapshots_that_validate(artifacts: dict[str, bytes], package: Package) -> None:
+    """Tools that do not generate snapshots can use the profiles; the package validates against the shipped ones."""
+    shipped = _package_members(artifacts)
+    assert len(shipped) == len(package.of_type("StructureDefinition"))
+    for name, sd in shipped.items():
+        snapshot = sd["snapshot"]["element"]  # type: ignore[index]
+        assert snapshot[0]["id"] == sd["type"], name
+        assert sd["differential"] == package.require("StructureDefinition", sd["id"])["differential"]  # type: ignore[arg-type]
+    others = [r for r in package if r["resourceType"] != "StructureDefinition"]
+    validator = package_validator([*others, *shipped.values()])  # the value sets too, the profiles as shipped
+    for sd in shipped.values():
+        result = validator.validate_resource(sd)
+        assert result.count("error", "fatal") == 0, (sd["id"], result.outcome())
+    for resource in others:  # every resource against the profiles as shipped (their snapshots used as given)
+        result = validator.validate_resource(resource)
+        assert result.count("error", "fatal", "warning") == 0, (resource["id"], result.outcome())
