@@ -2,6 +2,9 @@
 
 FHIR_VERSION = "5.0.0"
 CORE_PACKAGE = "hl7.fhir.r5.core"
+# HL7 Terminology (THO) for R5: the package uses its plan-definition-type and action-type code systems, which
+# the R5 core package does not hold (7.0.1 holds every code used; checked against its npm package).
+TERMINOLOGY_PACKAGE = ("hl7.terminology.r5", "7.0.1")
 
 # The canonical base the authored resources in resources/ and profiles/ are written with.
 AUTHORED_CANONICAL_BASE = "https://fhir-ldn.github.io/fhir"

@@ -9,7 +9,7 @@ import tarfile
 from datetime import UTC, datetime
 from typing import Any
 
-from fhir_ldn.constants import CORE_PACKAGE, FHIR_VERSION
+from fhir_ldn.constants import CORE_PACKAGE, FHIR_VERSION, TERMINOLOGY_PACKAGE
 from fhir_ldn.errors import PackageError
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.package.bundles import ordered
@@ -63,7 +63,7 @@ def package_json(package: Package) -> dict[str, Any]:
         "canonical": meta.canonical,
         "url": meta.canonical,
         "fhirVersions": [FHIR_VERSION],
-        "dependencies": {CORE_PACKAGE: FHIR_VERSION},
+        "dependencies": {CORE_PACKAGE: FHIR_VERSION, TERMINOLOGY_PACKAGE[0]: TERMINOLOGY_PACKAGE[1]},
         "author": meta.author,
         "license": meta.license,
     }

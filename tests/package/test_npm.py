@@ -24,7 +24,13 @@ def test_package_json(artifacts: dict[str, bytes], package: Package) -> None:
     assert manifest["name"] == "fhir-ldn.ldn-ssri"
     assert manifest["version"] == package.meta.version
     assert manifest["fhirVersions"] == ["5.0.0"]
-    assert manifest["dependencies"] == {"hl7.fhir.r5.core": "5.0.0"}
+    assert manifest["dependencies"] == {"hl7.fhir.r5.core": "5.0.0", "hl7.terminology.r5": "7.0.1"}
+    # every terminology.hl7.org code system the package uses is why it depends on HL7 Terminology
+    used = {c["system"] for r in package for c in _codings(r) if c["system"].startswith("http://terminology.hl7.org/")}
+    assert used == {
+        "http://terminology.hl7.org/CodeSystem/action-type",
+        "http://terminology.hl7.org/CodeSystem/plan-definition-type",
+    }
     assert manifest["canonical"] == package.meta.canonical
     assert manifest["description"]
     assert manifest["license"] == "CC-BY-4.0"
@@ -95,3 +101,12 @@ def test_profiles_ship_with_snapshots_that_validate(artifacts: dict[str, bytes],
     for resource in others:  # every resource against the profiles as shipped (their snapshots used as given)
         result = validator.validate_resource(resource)
         assert result.count("error", "fatal", "warning") == 0, (resource["id"], result.outcome())
+
+
+def _codings(node: object) -> list[dict[str, str]]:
+    if isinstance(node, dict):
+        found = [node] if isinstance(node.get("system"), str) and "code" in node else []
+        return found + [c for v in node.values() for c in _codings(v)]
+    if isinstance(node, list):
+        return [c for v in node for c in _codings(v)]
+    return []
