@@ -1,4 +1,4 @@
-"""The most naltrexone (in mg) a medication order or statement gives on one day, from its dosage and strength.
+"""The most mg of a medication an order or statement gives on one day, from its dosage and the product strength.
 
 A dose is computed only from what the order states: a mass dose (mg, g, mcg...) times the number of
 administrations on a dosing day, or a unit count (tablet, `{pill}`...) times a known strength per unit.
