@@ -138,6 +138,7 @@ def test_exactly_one_card_whenever_naltrexone_and_an_ssri_meet(package: Package)
         ([med(*SERTRALINE_50, "existing"), med(RXNORM, "1483744", "existing", 50)], False),
         ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing")], False),  # dose unknown: may be 50 mg
         ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", None, 50)], False),
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", 4.5), med(*NALTREXONE, "new", 4.5)], False),
         ([med(*NALTREXONE, "existing", 4.5)], False),
     ],
 )
