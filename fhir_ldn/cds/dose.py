@@ -136,28 +136,26 @@ def dose_mg(quantity: Mapping[str, Any], strength: tuple[float, str, float] | No
     return value * kind[1] / per_amount * mg
 
 
+def _stated_dose(holder: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A `doseQuantity`, or a `doseRange`'s high end; None if neither; ValueError for a range without a high end."""
+    if isinstance(holder.get("doseQuantity"), dict):
+        return holder["doseQuantity"]  # type: ignore[no-any-return]
+    if isinstance(holder.get("doseRange"), dict):
+        high = holder["doseRange"].get("high")
+        if not isinstance(high, dict):
+            raise ValueError("a dose range without a high end")
+        return high
+    return None
+
+
 def _max_dose_quantity(dosage: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
     """The dose quantities of one Dosage (R4/R5 doseAndRate, STU3 doseQuantity); a range gives its high end."""
-    found: list[Mapping[str, Any]] = []
     entries = dosage.get("doseAndRate")
-    if isinstance(entries, list):
-        for entry in entries:
-            if not isinstance(entry, dict):
-                continue
-            if isinstance(entry.get("doseQuantity"), dict):
-                found.append(entry["doseQuantity"])
-            elif isinstance(entry.get("doseRange"), dict):
-                high = entry["doseRange"].get("high")
-                if not isinstance(high, dict):
-                    return None
-                found.append(high)
-    elif isinstance(dosage.get("doseQuantity"), dict):
-        found.append(dosage["doseQuantity"])
-    elif isinstance(dosage.get("doseRange"), dict):
-        high = dosage["doseRange"].get("high")
-        if not isinstance(high, dict):
-            return None
-        found.append(high)
+    holders = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else [dosage]
+    try:
+        found = [q for q in map(_stated_dose, holders) if q is not None]
+    except ValueError:
+        return None
     return found or None
 
 

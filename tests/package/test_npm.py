@@ -8,6 +8,7 @@ import tarfile
 
 from fhir.resources import get_fhir_model_class
 
+from fhir_ldn.jsonwalk import walk
 from fhir_ldn.package.build import PACKAGE_TGZ, build_artifacts
 from fhir_ldn.package.index import Package
 from fhir_ldn.package.loader import load_package
@@ -26,7 +27,12 @@ def test_package_json(artifacts: dict[str, bytes], package: Package) -> None:
     assert manifest["fhirVersions"] == ["5.0.0"]
     assert manifest["dependencies"] == {"hl7.fhir.r5.core": "5.0.0", "hl7.terminology.r5": "7.0.1"}
     # every terminology.hl7.org code system the package uses is why it depends on HL7 Terminology
-    used = {c["system"] for r in package for c in _codings(r) if c["system"].startswith("http://terminology.hl7.org/")}
+    used = {
+        value
+        for r in package
+        for _, key, value in walk(r, r["resourceType"])
+        if key == "system" and isinstance(value, str) and value.startswith("http://terminology.hl7.org/")
+    }
     assert used == {
         "http://terminology.hl7.org/CodeSystem/action-type",
         "http://terminology.hl7.org/CodeSystem/plan-definition-type",
@@ -77,12 +83,9 @@ def test_two_builds_are_byte_identical(artifacts: dict[str, bytes]) -> None:
 
 
 def _package_members(artifacts: dict[str, bytes]) -> dict[str, dict[str, object]]:
-    with tarfile.open(fileobj=io.BytesIO(artifacts[PACKAGE_TGZ])) as tar:
-        return {
-            m.name: json.loads(tar.extractfile(m).read())  # type: ignore[union-attr]
-            for m in tar.getmembers()
-            if m.name.endswith(".json") and "StructureDefinition-" in m.name
-        }
+    """The package's StructureDefinitions as shipped, by path in the tarball."""
+    members = _members(artifacts[PACKAGE_TGZ])
+    return {name: json.loads(content) for name, content in members.items() if "/StructureDefinition-" in name}
 
 
 def test_profiles_ship_with_snapshots_that_validate(artifacts: dict[str, bytes], package: Package) -> None:
@@ -101,12 +104,3 @@ def test_profiles_ship_with_snapshots_that_validate(artifacts: dict[str, bytes],
     for resource in others:  # every resource against the profiles as shipped (their snapshots used as given)
         result = validator.validate_resource(resource)
         assert result.count("error", "fatal", "warning") == 0, (resource["id"], result.outcome())
-
-
-def _codings(node: object) -> list[dict[str, str]]:
-    if isinstance(node, dict):
-        found = [node] if isinstance(node.get("system"), str) and "code" in node else []
-        return found + [c for v in node.values() for c in _codings(v)]
-    if isinstance(node, list):
-        return [c for v in node for c in _codings(v)]
-    return []
