@@ -12,7 +12,7 @@ from fhir_ldn.package.loader import load_package
 from server import errors, limits, openapi
 from server.cds import service as cds_service
 from server.request_log import RequestLog
-from server.routes import ROUTERS
+from server.routes import APP_ROUTES, ROUTERS
 from server.state import AppState
 
 
@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limits.install(app, settings)  # inside CORS, so that its refusals carry CORS headers
     cds_service.install(app, settings, app.state.fhir_ldn.package)
     app.add_middleware(RequestLog)  # outermost: logs every answer
+    for path, endpoint, methods in APP_ROUTES:
+        app.router.add_route(path, endpoint, methods=methods, include_in_schema=False)
     for router in ROUTERS:
         app.include_router(router)
     openapi.install(app)

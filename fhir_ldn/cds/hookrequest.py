@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,6 +61,7 @@ def _optional(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], w
     return obj[key]
 
 
+@lru_cache(maxsize=1024)  # pure; a client sends the same fhirServer with every call
 def _http_url(text: str) -> bool:
     """Whether the text is an absolute http(s) URL with a host (and a valid port, if any)."""
     try:

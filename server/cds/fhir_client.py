@@ -14,7 +14,7 @@ import asyncio
 import logging
 import ssl
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +28,7 @@ from fhir_ldn.cds.prefetch import (
     PREFETCH_TEMPLATES,
     REQUIRED_KEYS,
     PrefetchState,
+    PrefetchValue,
     bundle_entries,
     next_link,
     read_prefetch,
@@ -96,6 +97,7 @@ def _address(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
 
 
+@lru_cache(maxsize=1024)  # a pure function of two strings; an EHR sends the same fhirServer every call
 def _under(url: str, prefix: str) -> bool:
     address = _address(url)
     if address is None or address != _address(prefix):
@@ -213,8 +215,9 @@ class FhirFetcher:
             self._client = None
 
 
-async def _complete(key: str, request: HookRequest, fetcher: FhirFetcher | None, refusal: str) -> list[Entry]:
-    value = read_prefetch(request.prefetch, key)
+async def _complete(
+    key: str, value: PrefetchValue, request: HookRequest, fetcher: FhirFetcher | None, refusal: str
+) -> list[Entry]:
     if value.state is PrefetchState.EMPTY:
         return []
     if value.state is PrefetchState.DATA and value.next_url is None:
@@ -234,16 +237,26 @@ async def current_medications(request: HookRequest, drafts: list[Entry], policy:
     """The patient's current medication orders and statements: prefetch, completed from `fhirServer` if needed.
 
     PreconditionFailedError (HTTP 412) when a required key can be neither read from prefetch nor fetched.
+    When prefetch holds everything (the usual case) nothing else is looked at: no policy check, no client.
     """
+    values = {key: read_prefetch(request.prefetch, key) for key in (*REQUIRED_KEYS, *OPTIONAL_KEYS)}
+    if all(
+        v.state is PrefetchState.EMPTY or (v.state is PrefetchState.DATA and v.next_url is None)
+        for v in values.values()
+    ):
+        existing = [entry for v in values.values() for entry in v.entries]
+        unresolved = unresolved_medication_references((*drafts, *existing), ResourcePool(drafts, existing))
+        if not unresolved or policy.refusal(request) is not None:
+            return existing
     fetcher: FhirFetcher | None = None
     refusal = policy.refusal(request)
     if refusal is None and request.fhir_server:
         fetcher = FhirFetcher(request.fhir_server, request.access_token, policy)
     try:
-        existing: list[Entry] = []
-        for key in (*REQUIRED_KEYS, *OPTIONAL_KEYS):
+        existing = []
+        for key, value in values.items():
             try:
-                existing += await _complete(key, request, fetcher, refusal or "")
+                existing += await _complete(key, value, request, fetcher, refusal or "")
             except PreconditionFailedError as exc:
                 if key in REQUIRED_KEYS:
                     raise

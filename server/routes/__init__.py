@@ -1,9 +1,12 @@
 """One router module per endpoint group; `ROUTERS` lists them in the order the app includes them.
 
-FHIR operation routers come before `read_search`, whose `/fhir/{type}/{id}` would otherwise take them.
+The CDS card call is registered on the app itself, first (`APP_ROUTES`). FHIR operation routers come before
+`read_search`, whose `/fhir/{type}/{id}` would otherwise take them.
 """
 
-from fastapi import APIRouter
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
 
 from server.routes import (
     activitydefinition_apply,
@@ -24,6 +27,11 @@ from server.routes import (
     valueset_validate_code,
     versions,
 )
+
+# (path, endpoint, methods) the app registers on itself before any router: the hot paths.
+APP_ROUTES: list[tuple[str, Callable[[Request], Awaitable[Response]], list[str]]] = [
+    (cds_services.CALL_PATH, cds_services.call_service, ["POST"]),
+]
 
 ROUTERS: list[APIRouter] = [
     cds_services.router,  # first: the CDS card call has a ~500 ms budget end to end, and routing costs time
