@@ -107,13 +107,20 @@ class CdsStore:
                     raise
         return engine
 
-    def _insert(self, table: Table) -> Any:
+    def _insert_new(self, table: Table) -> Any:
+        """An INSERT that skips a row already stored and RETURNs the rows it did insert (so, none for a repeat).
+
+        What was inserted is read from RETURNING, not from the driver's rowcount: with SQLAlchemy 2.1 and
+        psycopg the rowcount of an INSERT is -1 (unknown), which made every jti replay look new on PostgreSQL.
+        """
         name = self.engine.dialect.name
         if name == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        if name == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        raise RuntimeError(f"database dialect {name} is not supported (use SQLite or PostgreSQL)")
+            insert = sqlite.insert(table)
+        elif name == "postgresql":
+            insert = postgresql.insert(table)
+        else:
+            raise RuntimeError(f"database dialect {name} is not supported (use SQLite or PostgreSQL)")
+        return insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
 
     def add_feedback(self, service_id: str, items: Sequence[FeedbackItem]) -> int:
         """Store the items in one transaction; returns how many were new (repeats are ignored)."""
@@ -136,7 +143,7 @@ class CdsStore:
         stored = 0
         with self.engine.begin() as conn:
             for row in rows:
-                stored += conn.execute(self._insert(feedback), row).rowcount or 0
+                stored += len(conn.execute(self._insert_new(feedback), row).all())
         return stored
 
     def feedback_summary(self, service_id: str) -> dict[str, Any]:
@@ -178,8 +185,8 @@ class CdsStore:
         """Record a token id; False if it was seen before (a replay). Expired entries are purged on the way."""
         with self.engine.begin() as conn:
             conn.execute(seen_jti.delete().where(seen_jti.c.exp < now))
-            inserted = conn.execute(self._insert(seen_jti), {"iss": iss, "jti": jti, "exp": exp}).rowcount
-        return bool(inserted)
+            inserted = conn.execute(self._insert_new(seen_jti), {"iss": iss, "jti": jti, "exp": exp}).first()
+        return inserted is not None
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+from sqlalchemy.engine import CursorResult
+
 from fhir_ldn.cds.feedback import FeedbackItem
 from server.cds.store import CdsStore
 
@@ -31,6 +34,20 @@ def test_jti_replay_cache_is_shared_and_expires(tmp_path: Path) -> None:
     assert first.remember_jti("iss", "j1", exp=300.0, now=200.0)  # the old entry expired and was purged
     first.dispose()
     second.dispose()
+
+
+def test_repeats_are_told_without_the_drivers_rowcount(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SQLAlchemy 2.1 and psycopg (PostgreSQL 15, checked by hand) an INSERT's rowcount is -1, "unknown".
+
+    The store must tell a new row from a repeat without it: here every driver rowcount is -1, as there.
+    """
+    monkeypatch.setattr(CursorResult, "rowcount", property(lambda self: -1))
+    store = CdsStore(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert store.remember_jti("iss", "j1", exp=100.0, now=50.0)
+    assert not store.remember_jti("iss", "j1", exp=100.0, now=60.0)  # a replay stays a replay
+    assert store.add_feedback("svc", [item("a"), item("b")]) == 2
+    assert store.add_feedback("svc", [item("a")]) == 0
+    store.dispose()
 
 
 def test_no_database_file_until_first_use(tmp_path: Path) -> None:
