@@ -114,13 +114,10 @@ class CdsStore:
         psycopg the rowcount of an INSERT is -1 (unknown), which made every jti replay look new on PostgreSQL.
         """
         name = self.engine.dialect.name
-        if name == "sqlite":
-            insert = sqlite.insert(table)
-        elif name == "postgresql":
-            insert = postgresql.insert(table)
-        else:
+        dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(name)
+        if dialect is None:
             raise RuntimeError(f"database dialect {name} is not supported (use SQLite or PostgreSQL)")
-        return insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
+        return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
     def add_feedback(self, service_id: str, items: Sequence[FeedbackItem]) -> int:
         """Store the items in one transaction; returns how many were new (repeats are ignored)."""
