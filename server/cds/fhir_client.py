@@ -237,7 +237,7 @@ async def current_medications(request: HookRequest, drafts: list[Entry], policy:
     """The patient's current medication orders and statements: prefetch, completed from `fhirServer` if needed.
 
     PreconditionFailedError (HTTP 412) when a required key can be neither read from prefetch nor fetched.
-    When prefetch holds everything (the usual case) nothing else is looked at: no policy check, no client.
+    When prefetch holds everything, Medications included (the usual case), no policy check, no client.
     """
     values = {key: read_prefetch(request.prefetch, key) for key in (*REQUIRED_KEYS, *OPTIONAL_KEYS)}
     if all(
@@ -245,8 +245,7 @@ async def current_medications(request: HookRequest, drafts: list[Entry], policy:
         for v in values.values()
     ):
         existing = [entry for v in values.values() for entry in v.entries]
-        unresolved = unresolved_medication_references((*drafts, *existing), ResourcePool(drafts, existing))
-        if not unresolved or policy.refusal(request) is not None:
+        if not unresolved_medication_references((*drafts, *existing), ResourcePool(drafts, existing)):
             return existing
     fetcher: FhirFetcher | None = None
     refusal = policy.refusal(request)
