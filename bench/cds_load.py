@@ -5,7 +5,10 @@
 Starts two uvicorn workers on loopback, configured alike: the fhir-ldn app with a trivial endpoint as its
 first route (`POST /bench/trivial`: reads the body, returns a constant `{"cards": []}`; it pays the app's
 middleware but not its routing table), and a bare FastAPI app with only that endpoint (the strictest
-baseline). All three endpoints get the same realistic order-select request (a selected sertraline draft;
+baseline). The app also has a *floor* route (`POST /bench/floor`, a plain Starlette route like the card
+call's): it reads and parses the request as the card call does and answers the card call's own response, worked
+out once; it is what any card call must cost here, so CDS minus floor is the card logic's own cost.
+All four endpoints get the same realistic order-select request (a selected sertraline draft;
 prefetch with the patient's five active orders, among them LDN 4.5 mg) over keep-alive HTTP/1.1 connections
 from a raw asyncio client. Rounds alternate so drift hits all. Prints requests per second, p50/p99 latency and
 the server's CPU time per request of each, and the CDS call's ratios to both baselines.
@@ -56,6 +59,26 @@ async def _trivial(request: Request) -> Response:
     return Response(b'{"cards":[]}', media_type="application/json")
 
 
+_floor_answer: list[str] = []  # the card call's answer to the first request, worked out once
+
+
+async def _floor(request: Request) -> Response:
+    from fhir_ldn.cds.hookrequest import parse_hook_request, parse_json_object
+    from fhir_ldn.cds.respond import draft_entries, respond
+    from server.cds.fhir_client import current_medications
+    from server.cds.service import cds_of
+
+    body = parse_json_object(await request.body())
+    if not _floor_answer:
+        cds = cds_of(request)
+        rule = cds.rule(SERVICE)
+        hook_request = parse_hook_request(body, rule.hooks)
+        drafts = draft_entries(hook_request)
+        existing = await current_medications(hook_request, drafts, cds.fetch_policy)
+        _floor_answer.append(respond(rule, hook_request, drafts, existing))
+    return Response(_floor_answer[0], media_type="application/json")
+
+
 def trivial_app() -> FastAPI:
     """A bare FastAPI app with one trivial endpoint, `POST /bench/trivial` (uvicorn factory)."""
     app = FastAPI()
@@ -72,8 +95,10 @@ def app_with_trivial() -> FastAPI:
     from server.app import create_served_app
 
     app = create_served_app()
+    app.router.add_route("/bench/floor", _floor, methods=["POST"], include_in_schema=False)
     app.post("/bench/trivial")(_trivial)
     app.router.routes.insert(0, app.router.routes.pop())
+    app.router.routes.insert(1, app.router.routes.pop())
     mark_changed = getattr(app.router, "_mark_routes_changed", None)  # FastAPI caches its route list
     if callable(mark_changed):
         mark_changed()
@@ -248,8 +273,9 @@ def main() -> None:
             for i in range(4000)
         ]
     trivial = [_http_post("/bench/trivial", body)]
+    floor = [_http_post("/bench/floor", body)]
     # what is measured: (server, payloads)
-    targets = {"bare": ("bare", trivial), "app": ("app", trivial), "cds": ("app", cds)}
+    targets = {"bare": ("bare", trivial), "app": ("app", trivial), "floor": ("app", floor), "cds": ("app", cds)}
     results: dict[str, list[tuple[int, list[float], int, float | None]]] = {name: [] for name in targets}
     try:
         for port in ports.values():
@@ -279,6 +305,7 @@ def main() -> None:
     labels = {
         "bare": "trivial, bare FastAPI app",
         "app": "trivial, first route of the fhir-ldn app",
+        "floor": "floor: parse + the card call's answer",
         "cds": f"CDS order-select{' (--vary)' if args.vary else ''}",
     }
     for name, label in labels.items():
@@ -292,6 +319,12 @@ def main() -> None:
             f"p99 {summary['cds'][2] / summary[base][2]:.2f}, CPU-per-request {cpu_ratio:.2f}"
         )
     print("(the CPU-per-request ratio is the throughput ratio one core would give; it holds up under other load)")
+    floor_cpu, cds_cpu = summary["floor"][4], summary["cds"][4]
+    print(
+        f"floor vs {labels['app']}: throughput {summary['floor'][0] / summary['app'][0]:.2f}; the card logic's own "
+        f"server CPU (CDS minus floor): {cds_cpu - floor_cpu:.0f} µs per call; the 0.70 target would allow "
+        f"{summary['app'][4] / 0.7 - floor_cpu:.0f} µs"
+    )
 
 
 if __name__ == "__main__":
