@@ -59,23 +59,17 @@ async def _trivial(request: Request) -> Response:
     return Response(b'{"cards":[]}', media_type="application/json")
 
 
-_floor_answer: list[str] = []  # the card call's answer to the first request, worked out once
+_floor_answer: list[bytes] = []  # the card call's answer to the first request, worked out once
 
 
 async def _floor(request: Request) -> Response:
-    from fhir_ldn.cds.hookrequest import parse_hook_request, parse_json_object
-    from fhir_ldn.cds.respond import draft_entries, respond
-    from server.cds.fhir_client import current_medications
-    from server.cds.service import cds_of
+    from fhir_ldn.cds.hookrequest import parse_json_object
+    from server.routes.cds_services import call_service
 
-    body = parse_json_object(await request.body())
+    parse_json_object(await request.body())
     if not _floor_answer:
-        cds = cds_of(request)
-        rule = cds.rule(SERVICE)
-        hook_request = parse_hook_request(body, rule.hooks)
-        drafts = draft_entries(hook_request)
-        existing = await current_medications(hook_request, drafts, cds.fetch_policy)
-        _floor_answer.append(respond(rule, hook_request, drafts, existing))
+        request.path_params["service_id"] = SERVICE
+        _floor_answer.append(bytes((await call_service(request)).body))
     return Response(_floor_answer[0], media_type="application/json")
 
 
