@@ -81,7 +81,7 @@ def trivial_app() -> FastAPI:
 
 
 def app_with_trivial() -> FastAPI:
-    """The fhir-ldn app with the same trivial endpoint as its first route (uvicorn factory).
+    """The fhir-ldn app with the same trivial endpoint as its first route, the floor route second (uvicorn factory).
 
     First, so that it pays the app's middleware (CORS, error handlers) but not its routing table: the
     trivial endpoint costs exactly what any endpoint of this app must cost.
