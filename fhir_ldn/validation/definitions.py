@@ -1,4 +1,4 @@
-"""Where the validator finds canonical resources: the R5 core package plus extra resources (package, --ig).
+"""Where the validator finds canonical resources: a core package (R5, R4B or R4) plus extra resources (package, --ig).
 
 Extra resources shadow the core ones with the same url. Versioned canonicals (`url|1.0.0`) pick that
 version when it is loaded, else the only or latest one.
@@ -24,8 +24,9 @@ class CoreSource(Protocol):
 class DefinitionSource:
     """Canonical resources by url: extra ones first, then each package in order (core first)."""
 
-    def __init__(self, cores: Iterable[CoreSource] = (), extra: Iterable[Resource] = ()):
+    def __init__(self, cores: Iterable[CoreSource] = (), extra: Iterable[Resource] = (), fhir_version: str = "5.0.0"):
         self.cores = list(cores)
+        self.fhir_version = fhir_version  # the version the cores define (instances are read as this version)
         self._extra: dict[str, list[Resource]] = {}
         self._types: dict[str, Resource] = {}
         self.generation = 0
