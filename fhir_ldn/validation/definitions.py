@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from fhir_ldn.core_defs.definitions import defines_type
+
 Resource = dict[str, Any]
 CANONICAL_TYPES = frozenset({"StructureDefinition", "ValueSet", "CodeSystem", "ConceptMap", "NamingSystem"})
 
@@ -41,7 +43,7 @@ class DefinitionSource:
             versions = self._extra.setdefault(url, [])
             versions[:] = [v for v in versions if v.get("version") != r.get("version")]
             versions.append(r)
-            if r.get("resourceType") == "StructureDefinition" and r.get("derivation") == "specialization":
+            if r.get("resourceType") == "StructureDefinition" and defines_type(r):
                 self._types[str(r.get("type"))] = r
         self.generation += 1
 
