@@ -1,4 +1,4 @@
-"""The shape of every resource and data type of a FHIR version (R5 by default), derived from the core StructureDefinition snapshots.
+"""The shape of every resource and data type of a FHIR version (R5 by default), from the core snapshots.
 
 One `Node` per resource, data type, primitive type and backbone element (keyed `Patient`, `HumanName`,
 `string`, `Patient.contact`): its children in StructureDefinition order, each with its JSON/XML name (choice

@@ -70,7 +70,9 @@ def _slice_key(elem: Elem) -> str:
 def _element_differences(have: Elem, want: Elem, element_id: str, claimed: CompiledStructure) -> list[str]:
     out = []
     if have.min < want.min:
-        out.append(f"The min value of '{have.min}' on the path {element_id} does not comply with the value '{want.min}'")
+        out.append(
+            f"The min value of '{have.min}' on the path {element_id} does not comply with the value '{want.min}'"
+        )
     if want.max >= 0 and (have.max < 0 or have.max > want.max):
         shown = "*" if have.max < 0 else str(have.max)
         out.append(f"The max value of '{shown}' on the path {element_id} does not comply with the value '{want.max}'")

@@ -179,7 +179,7 @@ def declared_version(sources: list[Path], files: list[Path]) -> str | None:
             continue
         try:
             resource = _parse_any(source, "5.0.0")
-        except Exception:  # noqa: BLE001 - an unreadable file declares nothing; validation reports it
+        except Exception:
             resource = None
         versions = resource.get("fhirVersion") if isinstance(resource, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "ImplementationGuide":

@@ -55,7 +55,10 @@ def validate_resource(
     # %rootResource: a contained resource's container; a Bundle entry or a Parameters resource is its own root
     contained = parent is not None and len(pointer) >= 2 and pointer[-2] == "contained"
     rc = ResourceContext(
-        node=node, root=parent.root if contained and parent is not None else node, resource=resource, path=rpath,
+        node=node,
+        root=parent.root if contained and parent is not None else node,
+        resource=resource,
+        path=rpath,
         parent=parent,
     )
     if rtype == "StructureDefinition" and parent is None:
