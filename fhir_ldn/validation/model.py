@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -68,6 +69,22 @@ def _type_code(t: dict[str, Any]) -> str:
     if code.startswith(SYSTEM_PREFIX):
         return "System." + code[len(SYSTEM_PREFIX) :]
     return code
+
+
+def _merged_types(types: Iterable[TypeRef]) -> tuple[TypeRef, ...]:
+    """One TypeRef per type code: older profiles list a type once per (target) profile (STU3 style)."""
+    merged: dict[str, TypeRef] = {}
+    for t in types:
+        seen = merged.get(t.code)
+        if seen is None:
+            merged[t.code] = t
+        else:
+            merged[t.code] = TypeRef(
+                t.code,
+                seen.profiles + tuple(p for p in t.profiles if p not in seen.profiles),
+                seen.target_profiles + tuple(p for p in t.target_profiles if p not in seen.target_profiles),
+            )
+    return tuple(merged.values())
 
 
 @dataclass(eq=False)
@@ -256,7 +273,7 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
     last = path.rsplit(".", 1)[-1]
     is_choice = last.endswith("[x]")
     name = last[:-3] if is_choice else last
-    types = tuple(
+    types = _merged_types(
         TypeRef(_type_code(t), tuple(t.get("profile", [])), tuple(t.get("targetProfile", [])))
         for t in ed.get("type", [])
         if isinstance(t, dict)
