@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from fhir_ldn.core_defs import CoreDefinitions, load_core_definitions
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 SYSTEM_TYPE_PREFIX = "http://hl7.org/fhirpath/System."
 FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 
