@@ -21,7 +21,7 @@ def test_versions_by_any_of_their_names() -> None:
     assert release_for("4.0.1").name == release_for("R4").name == "R4"
     assert release_for("4.3").core == ("hl7.fhir.r4b.core", "4.3.0")
     assert release_for("5.0").version == release_for("r5").version == "5.0.0"
-    with pytest.raises(UnknownFhirVersionError, match="'3.0.2' is not supported"):
+    with pytest.raises(UnknownFhirVersionError, match=r"'3\.0\.2' is not supported"):
         release_for("3.0.2")
     assert known_release("1.0.2") is None
     assert known_release(None) is None
@@ -82,7 +82,7 @@ def test_bundles_of_another_build_or_a_changed_tarball_are_refused(
 ) -> None:
     other = _bundles_tarball(tmp_path / "other.tgz", "4.0.0-a53ec6ee1b")
     _pinned(monkeypatch, other)
-    with pytest.raises(PackageInstallError, match="does not hold the FHIR 4.0.1-9346c8cc45 bundles"):
+    with pytest.raises(PackageInstallError, match=r"does not hold the FHIR 4\.0\.1-9346c8cc45 bundles"):
         spec_bundles.install_from_bundles("hl7.fhir.r4.core", "4.0.1", tmp_path / "c1", lambda *_: other)
     changed = _bundles_tarball(tmp_path / "changed.tgz", "4.0.1-9346c8cc45")
     changed.write_bytes(changed.read_bytes() + b"\0")

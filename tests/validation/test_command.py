@@ -124,9 +124,11 @@ def test_fhir_version_picks_the_core_package(tmp_path: Path, capsys: pytest.Capt
     assert run(capsys, str(statement), "--fhir-version", "4.0.1", "--no-package")[0] == 0
     assert run(capsys, str(statement), "--fhir-version", "4.0", "--no-package")[0] == 0
     code, out, _ = run(capsys, str(statement), "--no-package")
-    assert code == 1 and "medicationCodeableConcept" in out
+    assert code == 1
+    assert "medicationCodeableConcept" in out
     code, _, err = run(capsys, str(statement), "--fhir-version", "3.0.1")
-    assert code == 2 and "FHIR version '3.0.1' is not supported" in err
+    assert code == 2
+    assert "FHIR version '3.0.1' is not supported" in err
 
 
 def test_the_version_a_package_declares_is_the_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
