@@ -19,7 +19,7 @@ _STRENGTH = {"example": 0, "preferred": 1, "extensible": 2, "required": 3}
 def check(walker: Walker, sd: dict[str, Any], path: str, pointer: Pointer) -> None:
     """One error per claimed profile the StructureDefinition `sd` does not comply with."""
     claims = [
-        e.get("valueCanonical")
+        str(e["valueCanonical"])
         for e in sd.get("extension", [])
         if isinstance(e, dict) and e.get("url") == COMPLIES_WITH and isinstance(e.get("valueCanonical"), str)
     ]

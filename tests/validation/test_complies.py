@@ -58,8 +58,8 @@ def test_constraints_bindings_and_patterns_of_the_claimed_profile_are_kept() -> 
 
 
 def test_closed_slicing_must_stay_closed_and_keep_every_slice() -> None:
-    slicing = {"discriminator": [{"type": "value", "path": "system"}], "rules": "closed"}
-    slices = [
+    slicing: dict[str, Any] = {"discriminator": [{"type": "value", "path": "system"}], "rules": "closed"}
+    slices: list[dict[str, Any]] = [
         {"id": "Patient.identifier", "path": "Patient.identifier", "slicing": slicing},
         {"id": "Patient.identifier:mrn", "path": "Patient.identifier", "sliceName": "mrn"},
         {"id": "Patient.identifier:mrn.system", "path": "Patient.identifier.system", "fixedUri": "urn:mrn"},
