@@ -209,7 +209,7 @@ def _split_path(path: str) -> list[str]:
             continue
         current += ch
     parts.append(current)
-    return parts
+    return [p for p in parts if p != "$this"]  # `$this.resource` names the same element as `resource`
 
 
 def _discriminator_matches(
