@@ -77,7 +77,6 @@ def _install_definitions() -> list[str]:
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.core_defs import ensure_package
-
     from fhir_ldn.core_defs.versions import release_for
 
     for line in _install_definitions():

@@ -1,5 +1,6 @@
 """Extensions: find the definition an extension is validated against; unknown extensions are errors unless their
-url is in an allowed domain (example domains always are, as in the HL7 validator)."""
+url is in an allowed domain (example domains always are, as in the HL7 validator); a defined extension must be
+used where its `context` allows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from fhir_ldn.validation.model import Elem
 if TYPE_CHECKING:
     from fhir_ldn.validation.structure import Walker
 
+_OWN_PATH = re.compile(r"\.(?:modifierE|e)xtension\[\d+\]$")
+_INDEX = re.compile(r"\[\d+\]")
 _NESTED = re.compile(r"[Ee]xtension\[\d+\]\.(?:modifierE|e)xtension\[\d+\]$")
 _ALWAYS_ALLOWED = ("example.org", "acme.com", "nema.org", "example.com")
 _ALLOWED_PREFIXES = ("http://hl7.org/fhir/tools/StructureDefinition/",)
@@ -43,6 +46,7 @@ def definition(walker: Walker, obj: dict[str, Any], profiles: list[str], path: s
         return None
     structure = walker.registry.compiled(url)
     if structure is not None and structure.root is not None and structure.type == "Extension":
+        check_context(walker, structure.resource, url, path, pointer)
         return structure.root
     if allowed_unknown(walker, url):
         walker.add("information", "structure", path, pointer, f"Unknown extension {url}", "Extension_EXT_Unknown")
@@ -50,3 +54,71 @@ def definition(walker: Walker, obj: dict[str, Any], profiles: list[str], path: s
         text = f"The extension {url} is unknown, and not allowed here"
         walker.add("error", "structure", path, pointer, text, "Extension_EXT_Unknown_NotHere")
     return None
+
+
+def _container(walker: Walker, path: str) -> tuple[str, tuple[str, ...]] | None:
+    """(element path, type codes) of the element an extension at `path` sits on; None when it cannot be told."""
+    owner = _OWN_PATH.sub("", path)
+    if "*/" in owner:  # a resource inside another: List.contained[0]/*Basic/i1*/.code
+        marker = owner[: owner.rindex("*/")]
+        rtype = marker[marker.rindex("/*") + 2 :].split("/", 1)[0]
+        rest = owner[owner.rindex("*/") + 2 :].lstrip(".")
+    else:
+        rtype, _, rest = owner.partition(".")
+    structure = walker.registry.compiled_type(rtype)
+    if structure is None or structure.root is None:
+        return None
+    elem: Elem = structure.root
+    types: tuple[str, ...] = (rtype,)
+    for segment in _INDEX.sub("", rest).split(".") if rest else []:
+        if segment.startswith("ofType("):
+            types = (segment[len("ofType(") : -1],)
+            continue
+        child = elem.child_map().get(segment)
+        if child is None:
+            return None
+        elem, types = child, child.type_codes
+    return elem.path if elem is not structure.root else rtype, types
+
+
+def _plain_path(expression: str) -> str:
+    """`Patient.address.where(use = 'home')` -> `Patient.address` (the element path a FHIRPath context selects)."""
+    parts, depth, current = [], 0, ""
+    for ch in expression:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return ".".join(p for p in parts if "(" not in p).strip()
+
+
+def check_context(walker: Walker, sd: dict[str, Any], url: str, path: str, pointer: Pointer) -> None:
+    """An extension used on an element its definition's `context` does not name is an error (at that element)."""
+    contexts = [c for c in sd.get("context", []) if isinstance(c, dict)]
+    if not contexts:
+        return
+    found = _container(walker, path)
+    if found is None:
+        return
+    element_path, types = found
+    names = {element_path} | {a for t in types for a in walker.registry.ancestors(t)}
+    for c in contexts:
+        expression = str(c.get("expression", ""))
+        if c.get("type") == "element" and (expression in names or expression.removesuffix("[x]") in names):
+            return
+        if c.get("type") == "extension" and "Extension" in types:
+            return
+        if c.get("type") == "fhirpath" and _plain_path(expression) in names:
+            return  # the path it selects from (its filters are not evaluated here: accepted)
+    kinds = {"element": "e", "extension": "x", "fhirpath": "p"}
+    allowed = ", ".join(f"{kinds.get(str(c.get('type')), '?')}:{c.get('expression')}" for c in contexts)
+    text = (
+        f"The extension {url} is not allowed to be used at this point (this element is "
+        f"[{', '.join(sorted({element_path, *types}))}]; allowed for this version = {allowed})"
+    )
+    owner = _OWN_PATH.sub("", path)
+    walker.add("error", "structure", owner, pointer[:-2], text, "EXTENSION_EXTP_CONTEXT_WRONG_VERSION")
