@@ -56,8 +56,9 @@ def definition(walker: Walker, obj: dict[str, Any], profiles: list[str], path: s
     return None
 
 
-def _container(walker: Walker, path: str) -> tuple[str, tuple[str, ...]] | None:
-    """(element path, type codes) of the element an extension at `path` sits on; None when it cannot be told."""
+def _container(walker: Walker, path: str) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(element path, type codes, the path it inherits: `DomainResource.text`) of the element an extension at
+    `path` sits on; None when it cannot be told."""
     owner = _OWN_PATH.sub("", path)
     if "*/" in owner:  # a resource inside another: List.contained[0]/*Basic/i1*/.code
         marker = owner[: owner.rindex("*/")]
@@ -78,7 +79,11 @@ def _container(walker: Walker, path: str) -> tuple[str, tuple[str, ...]] | None:
         if child is None:
             return None
         elem, types = child, child.type_codes
-    return elem.path if elem is not structure.root else rtype, types
+    if elem is structure.root:
+        return rtype, types, ()
+    base = elem.raw.get("base")
+    inherited = (str(base["path"]),) if isinstance(base, dict) and isinstance(base.get("path"), str) else ()
+    return elem.path, types, inherited
 
 
 def _plain_path(expression: str) -> str:
@@ -104,8 +109,8 @@ def check_context(walker: Walker, sd: dict[str, Any], url: str, path: str, point
     found = _container(walker, path)
     if found is None:
         return
-    element_path, types = found
-    names = {element_path} | {a for t in types for a in walker.registry.ancestors(t)}
+    element_path, types, inherited = found
+    names = {element_path, *inherited} | {a for t in types for a in walker.registry.ancestors(t)}
     for c in contexts:
         expression = str(c.get("expression", ""))
         if c.get("type") == "element" and (expression in names or expression.removesuffix("[x]") in names):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
-from fhir_ldn.validation import complies
+from fhir_ldn.validation import bundles, complies
 from fhir_ldn.validation.issues import Pointer
 from fhir_ldn.validation.model import CompiledStructure
 
@@ -65,6 +65,7 @@ def validate_resource(
         complies.check(walker, resource, rpath, pointer)
     if rtype == "Bundle":
         index_bundle(walker, resource)
+        bundles.check_full_urls(walker, resource, rpath, pointer)
         outer, walker.in_bundle = walker.in_bundle, True
         try:
             walker.walk_structures(resource, structures, rc, pointer)
