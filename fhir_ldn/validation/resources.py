@@ -3,6 +3,7 @@ spec), nested resources (contained, Bundle entries) and the Bundle's fullUrl ind
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
@@ -61,6 +62,7 @@ def validate_resource(
         path=rpath,
         parent=parent,
     )
+    check_contained_used(walker, resource, rpath, pointer)
     if rtype == "StructureDefinition" and parent is None:
         complies.check(walker, resource, rpath, pointer)
     if rtype == "Bundle":
@@ -169,3 +171,46 @@ def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: P
     ):
         text = f"URN reference is not locally contained within the bundle {target}"
         walker.add("warning", "required", path, pointer, text, "Bundle_BUNDLE_Not_Local")
+
+
+_LOCAL_LINK = re.compile(r"""(?:src|href)\s*=\s*["'](#[^"']+)["']""")
+
+
+def _strings(value: Any, out: set[str]) -> None:
+    """Every local reference (`#id`) in a value: reference/canonical/uri strings, and links in narrative."""
+    if isinstance(value, str):
+        if value.startswith("#"):
+            out.add(value)
+        elif "<" in value:
+            out.update(_LOCAL_LINK.findall(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def check_contained_used(walker: Walker, resource: dict[str, Any], path: str, pointer: Pointer) -> None:
+    """dom-3, as the HL7 validator checks it: a contained resource is referenced (`#id`) from its container
+    (narrative links included) or from another contained resource, or refers to its container (`#`)."""
+    contained = resource.get("contained")
+    if not isinstance(contained, list) or not contained:
+        return
+    outside: set[str] = set()
+    _strings({k: v for k, v in resource.items() if k != "contained"}, outside)
+    inside: list[set[str]] = []
+    for item in contained:
+        found: set[str] = set()
+        _strings(item, found)
+        inside.append(found)
+    for i, item in enumerate(contained):
+        rid = item.get("id") if isinstance(item, dict) else None
+        others = set().union(*(s for j, s in enumerate(inside) if j != i))
+        if not isinstance(rid, str) or f"#{rid}" in outside | others or "#" in inside[i]:
+            continue
+        text = (
+            f"The contained resource '{rid}' is not referenced to from elsewhere in the containing resource nor "
+            "does it refer to the containing resource"
+        )
+        walker.add("error", "invalid", f"{path}.contained[{i}]", (*pointer, "contained", i), text, "Contained_Orphan")
