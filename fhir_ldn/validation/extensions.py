@@ -83,6 +83,8 @@ def _container(walker: Walker, path: str) -> tuple[str, tuple[str, ...], tuple[s
         return rtype, types, ()
     base = elem.raw.get("base")
     inherited = (str(base["path"]),) if isinstance(base, dict) and isinstance(base.get("path"), str) else ()
+    if elem.content_reference is not None:  # OperationDefinition.parameter.part is a parameter too
+        inherited = (*inherited, elem.content_reference.rsplit("#", 1)[-1])
     return elem.path, types, inherited
 
 
@@ -110,7 +112,7 @@ def check_context(walker: Walker, sd: dict[str, Any], url: str, path: str, point
     if found is None:
         return
     element_path, types, inherited = found
-    names = {element_path, *inherited} | {a for t in types for a in walker.registry.ancestors(t)}
+    names = {element_path, *inherited, "Element"} | {a for t in types for a in walker.registry.ancestors(t)}
     for c in contexts:
         expression = str(c.get("expression", ""))
         if c.get("type") == "element" and (expression in names or expression.removesuffix("[x]") in names):

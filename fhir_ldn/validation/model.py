@@ -282,6 +282,8 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
         suffix_types = {_cap(t.code): t.code for t in types}
     else:
         suffix_types = {"": types[0].code} if len(types) == 1 else {"": "Element"}
+        if len(types) > 1 and all(structure.registry.is_resource_type(t.code) for t in types):
+            suffix_types = {"": "Resource"}  # a resource slot profiled to several resource types
     regex = None
     for t in ed.get("type", []):
         for ext in t.get("extension", []) if isinstance(t, dict) else []:
