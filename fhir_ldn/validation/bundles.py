@@ -37,8 +37,8 @@ def check_full_urls(walker: Walker, bundle: dict[str, Any], path: str, pointer: 
                 )
                 walker.add("error", "invalid", where, at, text, "BUNDLE_BUNDLE_ENTRY_NOFULLURL")
             continue
-        if not isinstance(full_url, str):
-            continue
+        if not isinstance(full_url, str) or not full_url:
+            continue  # an empty value is reported as such
         if not _ABSOLUTE.match(full_url):
             text = f"The fullUrl must be an absolute URL (not '{full_url}')"
             walker.add("error", "invalid", where, at, text, "BUNDLE_BUNDLE_ENTRY_FULLURL_ABSOLUTE")

@@ -105,9 +105,17 @@ def _plain_path(expression: str) -> str:
 
 def check_context(walker: Walker, sd: dict[str, Any], url: str, path: str, pointer: Pointer) -> None:
     """An extension used on an element its definition's `context` does not name is an error (at that element)."""
-    contexts = [c for c in sd.get("context", []) if isinstance(c, dict)]
+    # every loaded definition of the extension counts (the core's and the extensions package's may differ)
+    versions = [sd, *(core.resource(url) for core in walker.registry.source.cores)]
+    contexts = [c for d in versions if isinstance(d, dict) for c in d.get("context", []) if isinstance(c, dict)]
     if not contexts:
         return
+    for c in contexts:  # a context naming a type this FHIR version lacks (R5's CanonicalResource in R4) is not judged
+        if (
+            c.get("type") == "element"
+            and walker.registry.source.type_structure(str(c.get("expression", "")).split(".")[0]) is None
+        ):
+            return
     found = _container(walker, path)
     if found is None:
         return

@@ -161,6 +161,19 @@ def index_bundle(walker: Walker, bundle: dict[str, Any]) -> None:
                 walker.bundle_resources.setdefault(full_url, resource)
 
 
+def check_local_reference(walker: Walker, reference: Any, path: str, pointer: Pointer, rc: ResourceContext) -> None:
+    """A local reference (`#id`) must name a resource contained in the container (`#` alone is the container)."""
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(target, str) or not target.startswith("#") or target == "#":
+        return
+    container = rc.root.v if isinstance(rc.root.v, dict) else rc.resource
+    contained = container.get("contained") if isinstance(container, dict) else None
+    ids = {c.get("id") for c in contained if isinstance(c, dict)} if isinstance(contained, list) else set()
+    if target[1:] not in ids:
+        text = f"Unable to resolve resource with reference '{target}'"
+        walker.add("error", "structure", path, pointer, text, "Reference_REF_CantResolve")
+
+
 def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: Pointer) -> None:
     """Inside a Bundle, a urn:uuid/urn:oid reference must point to one of its entries."""
     target = reference.get("reference") if isinstance(reference, dict) else None

@@ -151,8 +151,10 @@ class Walker:
             fixed.check(self, obj, None, elem, path, pointer)
         if tcode == "Coding":
             self.session.bindings.check_coding(self, obj, path, pointer)
-        elif tcode == "Reference" and self.in_bundle:
-            resources.check_bundle_reference(self, obj, path, pointer)
+        elif tcode == "Reference":
+            resources.check_local_reference(self, obj, path, pointer, rc)
+            if self.in_bundle:
+                resources.check_bundle_reference(self, obj, path, pointer)
         if elem.binding is not None and tcode in _CODED:
             self.session.bindings.check(self, obj, elem, tcode, path, pointer, rc.resource)
 
