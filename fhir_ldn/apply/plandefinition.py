@@ -6,7 +6,8 @@ into the RequestOrchestration; an action with a `definitionCanonical` to an Acti
 and its result added to the Bundle. A MedicationRequest whose dosage is a sequence of steps (a titration) is
 proposed as one MedicationRequest per step, ordered by `relatedAction`. When no action applies, the
 RequestOrchestration has no actions and `Bundle.issues` (an OperationOutcome) explains which condition failed
-for which medications. The result is transient: nothing is stored.
+for which medications; when only some actions apply, the left-out ones are explained the same way, and in the
+RequestOrchestration's `note`. The result is transient: nothing is stored.
 """
 
 from __future__ import annotations
@@ -131,13 +132,15 @@ class PlanApplier:
             orchestration["author"] = {"reference": request.practitioner}
         if actions:
             orchestration["action"] = actions
+            if result.unmet:  # some actions applied, others not: say which were left out, and why
+                orchestration["note"] = [{"text": issue.text} for issue in result.unmet]
         bundle: Resource = {
             "resourceType": "Bundle",
             "id": new_id(),
             "type": "collection",
             "entry": [{"fullUrl": f"urn:uuid:{orchestration['id']}", "resource": orchestration}, *result.entries],
         }
-        if not actions:
+        if result.unmet or not actions:
             issues = list(result.unmet)
             if request.data is None:
                 issues.append(

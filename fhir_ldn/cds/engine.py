@@ -15,7 +15,7 @@ from typing import Any
 
 import fhirpathpy
 
-from fhir_ldn.cds.cards import CardTemplate, card_template
+from fhir_ldn.cds.cards import CardTemplate, Json, card_template
 from fhir_ldn.cds.decision_cache import FactView, LruCache
 from fhir_ldn.cds.dose import strength_from_quantity
 from fhir_ldn.cds.medications import CodeKey, Strength
@@ -125,9 +125,10 @@ def product_strengths(package: Package, plan: Mapping[str, Any]) -> dict[CodeKey
     return out
 
 
-def override_reasons(value_sets: ValueSetIndex, plan: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The override reasons (each with a display, as CDS Hooks requires) from the `override-reasons` value set."""
-    for artifact in plan.get("relatedArtifact") or ():
+def override_reasons(value_sets: ValueSetIndex, holder: Mapping[str, Any], field: str = "relatedArtifact") -> list[Json]:
+    """The override reasons (each with a display, as CDS Hooks requires) of the value set that `holder` names as
+    `override-reasons` (a PlanDefinition's relatedArtifact, or a card action's own documentation); [] if none."""
+    for artifact in holder.get(field) or ():
         if artifact.get("type") == "depends-on" and artifact.get("label") == OVERRIDE_REASONS_LABEL:
             reasons = [dict(c) for c in value_sets.expansion(str(artifact.get("resource")))]
             if not reasons or any("display" not in r for r in reasons):
@@ -180,7 +181,7 @@ class CdsRule:
             cards = tuple(
                 CardRule(
                     compiler.compile(child.get("condition"), f"{where}.action[{i}].action[{j}].condition"),
-                    card_template(package, plan, child, reasons),
+                    card_template(package, plan, child, override_reasons(value_sets, child, "documentation") or reasons),
                 )
                 for j, child in enumerate(action.get("action") or ())
             )

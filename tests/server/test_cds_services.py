@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from fhir_ldn.config import Settings
 from server.app import create_app
 from tests.server.cds_support import (
+    BELOW_RANGE,
     DOSE_NOT_STATED,
     LDN_CARD,
     NALTREXONE,
@@ -87,6 +88,9 @@ def test_new_ssri_for_patient_on_ldn(client: TestClient, hook: str) -> None:
     assert {r["code"] for r in card["overrideReasons"]} == {"discussed-with-patient", "will-monitor", "not-applicable"}
     assert all(r["display"] for r in card["overrideReasons"])
     assert card["selectionBehavior"] == "any"
+    assert "serotonin syndrome (theoretical)" in card["summary"]
+    assert "off-label" in card["detail"]
+    assert "1–5 mg daily, started at 0.5–1 mg" in card["detail"]
     labels = [s["label"] for s in card["suggestions"]]
     assert labels == [
         "Track subtle mood shifts",
@@ -136,7 +140,15 @@ def test_standard_dose_naltrexone_is_not_ldn(client: TestClient, hook: str, nalt
     ):
         card = only_card(call(client, body), STANDARD_DOSE)
         assert "does not apply" in card["summary"]
+        assert "above the LDN range" in card["summary"]
+        assert card["indicator"] == "info"
         assert "suggestions" not in card
+        # it gives no monitoring advice, so no "will monitor" reason, and its source is not the LDN protocol
+        assert {r["code"] for r in card["overrideReasons"]} == {"discussed-with-patient", "not-applicable"}
+        assert "augmentation-protocol" not in card["source"]["url"]
+        # the article's pharmacokinetic finding covers naltrexone at any dose
+        assert "no significant pharmacokinetic interactions between naltrexone and SSRIs" in card["detail"]
+        assert "no other guidance on standard-dose" not in card["detail"]
 
 
 @pytest.mark.parametrize(
@@ -155,7 +167,38 @@ def test_unknown_naltrexone_dose_gets_dose_not_stated_card(client: TestClient, n
         call(client, hook_request("order-select", [ssri()], current=[naltrexone])), "Naltrexone with an SSRI"
     )
     assert DOSE_NOT_STATED in card["summary"]
+    assert "check the dose" in card["summary"]
+    assert card["indicator"] == "warning"  # its advice cannot be used until someone checks the dose
     assert "not stated" in card["detail"]
+    assert "will-monitor" not in {r["code"] for r in card["overrideReasons"]}
+
+
+@pytest.mark.parametrize(
+    "naltrexone",
+    [
+        pytest.param(ldn(mg=0.25), id="0.25 mg"),
+        pytest.param(ldn(mg=0.1), id="0.1 mg"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, "ug")]), id="4.5 micrograms"),
+    ],
+)
+@pytest.mark.parametrize("hook", HOOKS)
+def test_dose_below_the_articles_range_says_so(client: TestClient, hook: str, naltrexone: dict[str, Any]) -> None:
+    """The article: LDN 1–5 mg daily, started at 0.5–1 mg. Less than 0.5 mg/day is not plain LDN advice."""
+    for body in (
+        hook_request(hook, [ssri()], current=[naltrexone]),
+        hook_request(hook, [naltrexone], current=[ssri()]),
+    ):
+        card = only_card(call(client, body), BELOW_RANGE)
+        assert "check the dose" in card["summary"]
+        assert card["indicator"] == "warning"
+        assert "below the article's LDN range" in card["detail"]
+        assert "will-monitor" in {r["code"] for r in card["overrideReasons"]}
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_zero_dose_is_an_unknown_dose(client: TestClient, hook: str) -> None:
+    card = only_card(call(client, hook_request(hook, [ssri()], current=[ldn(mg=0)])), "Naltrexone with an SSRI")
+    assert DOSE_NOT_STATED in card["summary"]
 
 
 @pytest.mark.parametrize("hook", HOOKS)
