@@ -3,10 +3,10 @@
 Card: `summary` = action.title, `detail` = action.description (markdown), `indicator` = action.priority via the
 HL7 `cdshooks-indicator` ConceptMap, `source` = the action's documentation artifact, else the PlanDefinition's
 (+ topic = action.code), `links` = the action's citations as https://doi.org links, `overrideReasons` = the
-expansion of the value set the action (else the PlanDefinition) names as `override-reasons`. Suggestion = child action: `label` = title,
-`isRecommended` = precheckBehavior `yes`, one `create` action per ActivityDefinition. Everything that does not
-depend on the request is built once (and serialised once); `card_json` only adds fresh uuids and the applied
-resources.
+expansion of the value set the action (else the PlanDefinition) names as `override-reasons`. Suggestion = child
+action: `label` = title, `isRecommended` = precheckBehavior `yes`, one `create` action per ActivityDefinition.
+Everything that does not depend on the request is built once (and serialised once); `card_json` only adds fresh
+uuids and the applied resources.
 """
 
 from __future__ import annotations

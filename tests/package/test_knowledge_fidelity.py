@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ INDICATIONS = [
 SOURCE_ARTICLE = "https://fhir-ldn.github.io/fhir/Citation/kim-ldn-ssri-article"
 
 
-def _codes(concepts: list[dict]) -> set[str]:
+def _codes(concepts: list[dict[str, Any]]) -> set[str]:
     return {c["code"] for concept in concepts for c in concept["coding"]}
 
 

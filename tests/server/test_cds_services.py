@@ -211,6 +211,29 @@ def test_several_naltrexone_orders_never_get_the_ldn_card(client: TestClient, ho
     only_card(call(client, hook_request(hook, [ssri()], current=[ldn("ldn-a"), ldn("ntx", mg=50)])), STANDARD_DOSE)
 
 
+@pytest.mark.parametrize(
+    ("mg", "stage"),
+    [
+        (0.5, "is a starting dose"),
+        (1, "is a starting dose"),
+        (1.5, "is a titration dose"),
+        (4.5, "is a titration dose"),
+        (5, "is above the article's titration target"),
+    ],
+)
+@pytest.mark.parametrize("hook", HOOKS)
+def test_new_ldn_order_says_where_its_dose_stands_in_the_titration(
+    client: TestClient, hook: str, mg: float, stage: str
+) -> None:
+    card = only_card(call(client, hook_request(hook, [ldn(mg=mg)], current=[ssri()])), LDN_CARD)
+    assert f"The new naltrexone order {stage}" in card["detail"]
+    assert card["detail"].count("The new naltrexone order") == 1
+    # an existing LDN order is not "new": no titration sentence
+    existing = only_card(call(client, hook_request(hook, [ssri()], current=[ldn(mg=mg)])), LDN_CARD)
+    assert "The new naltrexone order" not in existing["detail"]
+    assert existing["detail"] in card["detail"]  # the static detail, then the sentence
+
+
 def test_four_and_a_half_mg_once_daily_is_ldn(client: TestClient) -> None:
     only_card(call(client, hook_request("order-sign", [ldn(mg=4.5)], current=[ssri()])), LDN_CARD)
 
