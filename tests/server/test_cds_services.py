@@ -98,6 +98,9 @@ def test_new_ssri_for_patient_on_ldn(client: TestClient, hook: str) -> None:
         "Educate the patient about gradual titration",
     ]
     assert len({card["uuid"], *(s["uuid"] for s in card["suggestions"])}) == 4
+    # a patient on LDN is never proposed another naltrexone order (the doses would add up)
+    created = [a["resource"]["resourceType"] for s in card["suggestions"] for a in s["actions"]]
+    assert "MedicationRequest" not in created
 
 
 @pytest.mark.parametrize("hook", HOOKS)
