@@ -21,6 +21,7 @@ from typing import Any
 from fhir_ldn.apply.activitydefinition import ApplyContext, apply_activity_definition, apply_dynamic_values
 from fhir_ldn.apply.parameters import ApplyInput
 from fhir_ldn.apply.patient_data import medications_from_data, package_strengths
+from fhir_ldn.cds.drug_names import DrugNames
 from fhir_ldn.cds.engine import Condition, ConditionCompiler
 from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.errors import ApplyError, Issue
@@ -92,11 +93,12 @@ class PlanApplier:
         self.package = package
         self._compiler = ConditionCompiler(ValueSetIndex(package, terminology))
         self._strengths = package_strengths(package)
+        self._names = DrugNames.from_package(package)
         self._conditions: dict[str, list[tuple[Condition, str]]] = {}
 
     def medications(self, request: ApplyInput) -> list[dict[str, Any]]:
         """`%medications` for the request's subject from its `data` Bundle (this server keeps no patient data)."""
-        return medications_from_data(request.data, request.subject, self._strengths)
+        return medications_from_data(request.data, request.subject, self._strengths, self._names)
 
     def _context(self, request: ApplyInput, facts: list[dict[str, Any]]) -> ApplyContext:
         return ApplyContext(

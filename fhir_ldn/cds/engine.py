@@ -19,6 +19,7 @@ import fhirpathpy
 from fhir_ldn.cds.cards import SUMMARY_LIMIT, CardTemplate, Json, card_template
 from fhir_ldn.cds.decision_cache import FactView, LruCache
 from fhir_ldn.cds.dose import strength_from_quantity
+from fhir_ldn.cds.drug_names import DrugNames
 from fhir_ldn.cds.medications import CodeKey, Strength
 from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.constants import LOCAL_CONCEPTS_ID, OVERRIDE_REASONS_LABEL, PLAN_DEFINITION_TYPE, STRENGTH_PER_UNIT
@@ -212,6 +213,7 @@ class CdsRule:
     hooks: frozenset[str]
     groups: tuple[TriggerGroup, ...]
     product_strengths: Mapping[CodeKey, Strength]
+    names: DrugNames  # the package's drug names, for orders without a verified code
     value_sets: ValueSetIndex
     # Codes a medication needs for any condition to see it (None: every medication can be seen).
     visible_codes: frozenset[CodeKey] | None
@@ -254,6 +256,7 @@ class CdsRule:
             hooks=frozenset().union(*(g.hooks for g in groups)),
             groups=tuple(groups),
             product_strengths=product_strengths(package, plan),
+            names=DrugNames.from_package(package),
             value_sets=value_sets,
             visible_codes=visible_codes(view, value_sets),
             decision_key=view.key_function(value_sets.members),
