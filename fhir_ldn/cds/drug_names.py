@@ -31,6 +31,7 @@ _NAMING = frozenset({DRUG_NAME, BRAND_COUNTED, BRAND_EXCLUDED})  # uses that nam
 _EXCLUDED = frozenset({BRAND_EXCLUDED, PARTNER_EXCLUDED})
 _RXNORM_COMBINATION = " / "  # RxNorm's separator between the ingredients of a multi-ingredient drug
 _QUOTE_LIMIT = 80
+_BRACKETS = str.maketrans("[]", "()")
 _UNSAFE = re.compile(r"[^0-9A-Za-z .,;:/()%+\-]")  # what a quoted order text may keep in a card's markdown
 
 
@@ -136,7 +137,8 @@ class DrugNames:
 
 
 def _quote(text: str) -> str:
-    clean = " ".join(_UNSAFE.sub(" ", text).split())
+    """The text as a card may quote it in markdown: brackets as parentheses (no links), nothing but plain marks."""
+    clean = " ".join(_UNSAFE.sub(" ", text.translate(_BRACKETS)).split())
     return clean if len(clean) <= _QUOTE_LIMIT else clean[: _QUOTE_LIMIT - 1].rstrip() + "…"
 
 
