@@ -62,7 +62,8 @@ def test_not_recognised(names: DrugNames, text: str) -> None:
 def test_texts_must_agree_and_an_excluded_combination_wins(names: DrugNames) -> None:
     assert names.recognise([("sertraline", False), ("fluoxetine", False)]) is None
     found = names.recognise([("naltrexone", False), ("Contrave", False)])
-    assert found is not None and not found.counts
+    assert found is not None
+    assert not found.counts
 
 
 def test_verified_codes_are_known_and_need_no_name(names: DrugNames, package: Package) -> None:
@@ -74,5 +75,7 @@ def test_verified_codes_are_known_and_need_no_name(names: DrugNames, package: Pa
 def test_quoted_text_cannot_carry_markdown(names: DrugNames) -> None:
     found = names.recognise([("Zoloft [x](http://evil) *bold* <b>" + "y" * 200, False)])
     assert found is not None
-    assert "[" not in found.text and "<" not in found.text and "*" not in found.text
+    assert "[" not in found.text
+    assert "<" not in found.text
+    assert "*" not in found.text
     assert len(found.text) <= 80

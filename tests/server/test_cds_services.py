@@ -70,10 +70,11 @@ def test_discovery_lists_one_service_for_both_hooks(client: TestClient) -> None:
     assert sorted(s["hook"] for s in body["services"]) == HOOKS
     assert {s["id"] for s in body["services"]} == {SERVICE}
     for service in body["services"]:
-        assert service["prefetch"]["medicationRequests"] == (
-            "MedicationRequest?patient={{context.patientId}}&status=active"
-        )
-        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        # the rule counts active and on-hold orders, so the template asks for both; nothing reads a Patient
+        assert service["prefetch"] == {
+            "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
+            "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
+        }
 
 
 @pytest.mark.parametrize("hook", HOOKS)
