@@ -75,6 +75,7 @@ class DrugNames:
 
     def __init__(self, code_systems: Iterable[Mapping[str, Any]], local_system: str):
         self._by_name: dict[str, list[tuple[Drug, str]]] = {}
+        self.displays: dict[tuple[str, str], str] = {}  # the package's display of each verified code
         named: dict[tuple[str, str], list[tuple[str, str]]] = {}
         displays: dict[tuple[str, str], str] = {}
         known: set[tuple[str, str]] = set()
@@ -90,7 +91,9 @@ class DrugNames:
                 displays[key] = str(concept.get("display") or concept["code"])
                 named.setdefault(key, []).append((value, str(use["code"])))
             if len(named) > before:  # a code system of named drugs: its codes are the package's verified ones
-                known |= {(url, str(c["code"])) for c in _concepts(system.get("concept") or ())}
+                for c in _concepts(system.get("concept") or ()):
+                    known.add((url, str(c["code"])))
+                    self.displays[(url, str(c["code"]))] = str(c.get("display") or c["code"])
         for key, names in named.items():
             drug = Drug(key[0], key[1], displays[key], any(use in _EXCLUDED for _, use in names))
             for value, use in names:
@@ -122,7 +125,7 @@ class DrugNames:
             counts = not drug.has_excluded_combinations or bool(uses & {BRAND_COUNTED, PARTNER_COUNTED})
         else:
             counts = True
-        return Recognition(drug, counts, _quote(text))
+        return Recognition(drug, counts, quote(text))
 
     def recognise(self, texts: Sequence[tuple[str, bool]]) -> Recognition | None:
         """The drug the texts name ((text, is an RxNorm display) pairs), if they name exactly one between them.
@@ -136,7 +139,7 @@ class DrugNames:
         return next((r for r in found if not r.counts), found[0])
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """The text as a card may quote it in markdown: brackets as parentheses (no links), nothing but plain marks."""
     clean = " ".join(_UNSAFE.sub(" ", text.translate(_BRACKETS)).split())
     return clean if len(clean) <= _QUOTE_LIMIT else clean[: _QUOTE_LIMIT - 1].rstrip() + "…"

@@ -20,8 +20,8 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from fhir_ldn.config import Settings
 from server.app import create_app
-from tests.server.databases import BACKENDS, database_url
 from tests.server.cds_support import SERVICE, MockFhirServer, hook_request, ldn, ssri, validate
+from tests.server.databases import BACKENDS, database_url
 
 ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"
