@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.errors import TerminologyError
 from fhir_ldn.terminology import filters, messages
+from fhir_ldn.terminology.canonical import version_matches
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class Member:
     cs: CodeSystemIndex | None
     vs_concept: Mapping[str, Any] | None = None  # the compose.include.concept entry that listed it
     hierarchy: str = "none"  # "all" (whole code system), "filter" (is-a and friends) or "none"
+    include_version: str | None = None  # the version the include (compose.include.version) asks for
 
     @property
     def inactive(self) -> bool:
@@ -63,6 +65,8 @@ class Evaluation:
     open_systems: dict[str, None] = field(default_factory=dict)  # whole/filter includes of fragments
     systems: dict[str, None] = field(default_factory=dict)  # every system an include names
     code_systems: dict[str, CodeSystemIndex] = field(default_factory=dict)  # the version used, per system
+    include_versions: dict[str, list[str | None]] = field(default_factory=dict)  # per system, as authored
+    check_failures: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # system -> (used, required)
     exclude_inactive: bool = False  # compose.inactive = false at the top level
     _folded: dict[Key, Member] | None = field(default=None, repr=False)  # case-insensitive lookups, built lazily
 
@@ -75,9 +79,12 @@ class Evaluation:
             "open_systems",
             "systems",
             "code_systems",
+            "check_failures",
         )
         for name in names:
             getattr(self, name).update(getattr(other, name))
+        for system, versions in other.include_versions.items():
+            self.include_versions.setdefault(system, []).extend(versions)
 
     def find(self, system: str, code: str) -> Member | None:
         """The member for system+code (case-insensitively for case-insensitive code systems)."""
@@ -104,21 +111,32 @@ class EvalContext:
     root: Mapping[str, Any] | None = None  # the value set whose contained resources '#id' refers to
     stack: tuple[str, ...] = ()
 
+    def base_version(self, system: str, version: str | None) -> str | None:
+        """The version to use: force-system-version, else the one asked for, else system-version, else the
+        check-system-version pattern."""
+        if system in self.force_versions:
+            return self.force_versions[system]
+        if version:
+            return version
+        return self.system_versions.get(system) or self.check_versions.get(system)
 
-def _include_version(ctx: EvalContext, include: Mapping[str, Any], system: str) -> str | None:
-    if system in ctx.force_versions:
-        return ctx.force_versions[system]
-    version = include.get("version")
-    if isinstance(version, str) and system in ctx.check_versions and version != ctx.check_versions[system]:
-        raise messages.version_check_failed(system, version, ctx.check_versions[system])
-    return version if isinstance(version, str) else ctx.system_versions.get(system)
+    def check_failure(self, system: str, used: str | None) -> str | None:
+        """The check-system-version pattern the used version violates, or None."""
+        required = self.check_versions.get(system)
+        return required if required is not None and not version_matches(required, used) else None
 
 
 def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: Evaluation) -> dict[Key, Member]:
     system = str(include["system"])
     out.systems[system] = None
-    version = _include_version(ctx, include, system)
+    asked = include.get("version") if isinstance(include.get("version"), str) else None
+    out.include_versions.setdefault(system, []).append(asked)
+    version = ctx.base_version(system, asked)
     cs = ctx.service.find_code_system(system, version)
+    if cs is not None:
+        required = ctx.check_failure(system, cs.version)
+        if required is not None:
+            out.check_failures[system] = (cs.version, required)
     concepts = [c for c in include.get("concept", ()) if isinstance(c, dict) and isinstance(c.get("code"), str)]
     members: dict[Key, Member] = {}
     if cs is None:
@@ -126,7 +144,7 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
         if not concepts:
             out.unexpandable[f"{system}|{version}" if version else system] = None
         for c in concepts:  # listed codes of a code system we do not hold: members, but not checkable
-            members[(system, c["code"])] = Member(system, version, c["code"], None, None, c)
+            members[(system, c["code"])] = Member(system, version, c["code"], None, None, c, include_version=asked)
         return members
     out.used_codesystems[cs.canonical] = None
     out.code_systems.setdefault(system, cs)
@@ -134,9 +152,11 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
         for c in concepts:
             concept = cs.find(c["code"])
             if concept is not None:
-                members[(system, concept.code)] = Member(system, cs.version, concept.code, concept, cs, c)
+                members[(system, concept.code)] = Member(
+                    system, cs.version, concept.code, concept, cs, c, include_version=asked
+                )
             elif not cs.is_complete:  # not known to a fragment: listed, so a member, but unverified
-                members[(system, c["code"])] = Member(system, cs.version, c["code"], None, cs, c)
+                members[(system, c["code"])] = Member(system, cs.version, c["code"], None, cs, c, include_version=asked)
         return members
     if not cs.is_complete:
         out.open_systems[system] = None
@@ -147,7 +167,7 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
         codes = selected if codes is None else [c for c in codes if c in set(selected)]
     hierarchy = "all" if not flts else ("filter" if all(filters.is_hierarchical(f) for f in flts) else "none")
     for code in codes if codes is not None else list(cs.concepts):
-        members[(system, code)] = Member(system, cs.version, code, cs.concepts[code], cs, None, hierarchy)
+        members[(system, code)] = Member(system, cs.version, code, cs.concepts[code], cs, None, hierarchy, asked)
     return members
 
 

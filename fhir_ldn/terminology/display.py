@@ -87,6 +87,10 @@ class Paths:
     display: str
     coding: str
 
+    @property
+    def version(self) -> str:
+        return "version" if self.coding == "code" else f"{self.coding}.version"
+
 
 def check_display(
     given: str,

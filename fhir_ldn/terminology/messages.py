@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fhir_ldn.errors import Issue, TerminologyError
+from fhir_ldn.terminology.canonical import present_versions
 
 
 def issue(severity: str, code: str, tx_code: str, message_id: str, text: str, expression: str | None = None) -> Issue:
@@ -46,7 +47,7 @@ def unknown_code_system(system: str, expression: str, *, quoted: bool) -> Issue:
 
 
 def unknown_code_system_version(system: str, version: str, known: list[str], expression: str) -> Issue:
-    choices = ", ".join(known) if known else "none"
+    choices = present_versions(known) if known else "none"
     text = (
         f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be "
         f"validated. Valid versions: {choices}"
@@ -196,11 +197,46 @@ def unknown_concept_map(url: str) -> TerminologyError:
     return not_found(f"A definition for the ConceptMap '{url}' could not be found", "Unable_to_resolve_concept_map")
 
 
-def version_check_failed(system: str, version: str, required: str) -> TerminologyError:
+def version_not_allowed_text(system: str, version: str | None, required: str) -> str:
+    return (
+        f"The version '{version or ''}' is not allowed for system '{system}': required to be '{required}' by a "
+        "version-check parameter"
+    )
+
+
+def version_not_allowed(system: str, version: str | None, required: str, expression: str) -> Issue:
+    text = version_not_allowed_text(system, version, required)
+    return issue("error", "exception", "version-error", "VALUESET_VERSION_CHECK", text, expression)
+
+
+def version_check_failed(system: str, version: str | None, required: str) -> TerminologyError:
     return TerminologyError(
-        f"The value set uses version '{version}' of {system}, but check-system-version requires '{required}'",
+        version_not_allowed_text(system, version, required),
         http_status=422,
         issue_code="exception",
         message_id="VALUESET_VERSION_CHECK",
         tx_code="version-error",
     )
+
+
+def version_mismatch(
+    system: str, resolved: str | None, vs_version: str | None, used: str | None, coding_version: str, expression: str
+) -> Issue:
+    """The version the value set (or a version parameter) selects differs from the coding's own version."""
+    if not resolved:
+        text = (
+            f"The code system '{system}' version '{used or ''}' for the versionless include in the ValueSet include "
+            f"is different to the one in the value ('{coding_version}')"
+        )
+        return issue("warning", "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH_DEFAULT", text, expression)
+    if resolved != vs_version:
+        text = (
+            f"The code system '{system}' version '{resolved}' resulting from the version '{vs_version or ''}' in the "
+            f"ValueSet include is different to the one in the value ('{coding_version}')"
+        )
+        return issue("error", "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH_CHANGED", text, expression)
+    text = (
+        f"The code system '{system}' version '{resolved}' in the ValueSet include is different to the one in the "
+        f"value ('{coding_version}')"
+    )
+    return issue("error", "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH", text, expression)

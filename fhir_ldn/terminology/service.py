@@ -104,7 +104,9 @@ class TerminologyService:
         return self.index(chosen) if chosen is not None else None
 
     def code_system_versions(self, url: str) -> list[str]:
-        return [str(c["version"]) for c in self.candidates("CodeSystem", url) if c.get("version")]
+        """The versions held of a code system, sorted as text, each once."""
+        found = (str(c["version"]) for c in self.candidates("CodeSystem", url) if c.get("version"))
+        return sorted(set(found))
 
     def find_supplement(self, canonical: str) -> CodeSystemIndex | None:
         url, version = split_canonical(canonical)

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from fhir_ldn.errors import Issue, RequestError
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.terminology import messages
-from fhir_ldn.terminology.compose import Evaluation
+from fhir_ldn.terminology.compose import EvalContext, Evaluation
 from fhir_ldn.terminology.display import Paths, check_display, preferred_display
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
+from fhir_ldn.terminology.versions import resolve_version
 
 if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
@@ -35,6 +36,7 @@ class Checker:
     active_only: bool = False
     abstract_allowed: bool = True
     supplements: list[CodeSystemIndex] = field(default_factory=list)
+    rules: EvalContext | None = None  # system-version / force-system-version / check-system-version
 
 
 @dataclass
@@ -158,7 +160,16 @@ def check_coding(
             return result
     if checker.membership_only:
         return _check_membership_only(checker, result, display, paths, in_cc)
-    cs = _resolve_system(checker, result, version, display, paths, in_cc)
+    evaluation = checker.evaluation
+    if (
+        evaluation is not None
+        and str(result.system) in evaluation.include_versions
+        and checker.service.find_code_system(str(result.system)) is not None
+    ):
+        rules = checker.rules or EvalContext(checker.service)
+        cs = resolve_version(checker.service, rules, evaluation, result, version, paths)
+    else:
+        cs = _resolve_system(checker, result, version, display, paths, in_cc)
     if cs is None:
         return result
     result.version = cs.version

@@ -144,12 +144,13 @@ def validate_value_set_code(
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
     supplements = resolve_supplements(service, vs, params)
+    rules = eval_context(service, params, vs)
     try:
-        evaluation = service.evaluation(vs, eval_context(service, params, vs))
+        evaluation = service.evaluation(vs, rules)
     except ImportMissingError as exc:
         return to_parameters(_import_failure(params, exc), echo_location=bool(vs.get("url")))
     checker = _checker(service, params, evaluation, value_set_label(vs), _languages(params, vs, accept_language))
-    checker.supplements = supplements
+    checker.supplements, checker.rules = supplements, rules
     return to_parameters(_check(checker, params), echo_location=bool(vs.get("url")))
 
 
