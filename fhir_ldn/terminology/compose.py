@@ -110,15 +110,22 @@ class EvalContext:
     check_versions: Mapping[str, str] = field(default_factory=dict)  # check-system-version: must agree
     root: Mapping[str, Any] | None = None  # the value set whose contained resources '#id' refers to
     stack: tuple[str, ...] = ()
+    used: dict[tuple[str, str], None] = field(default_factory=dict)  # (parameter, url|version) that chose a version
 
     def base_version(self, system: str, version: str | None) -> str | None:
         """The version to use: force-system-version, else the one asked for, else system-version, else the
-        check-system-version pattern."""
-        if system in self.force_versions:
-            return self.force_versions[system]
-        if version:
-            return version
-        return self.system_versions.get(system) or self.check_versions.get(system)
+        check-system-version pattern (each parameter that decides is noted in `used`)."""
+        for name, rules in (
+            ("force-system-version", self.force_versions),
+            ("", {system: version} if version else {}),
+            ("system-version", self.system_versions),
+            ("check-system-version", self.check_versions),
+        ):
+            if system in rules:
+                if name:
+                    self.used[(name, f"{system}|{rules[system]}")] = None
+                return rules[system]
+        return None
 
     def check_failure(self, system: str, used: str | None) -> str | None:
         """The check-system-version pattern the used version violates, or None."""
@@ -213,7 +220,13 @@ def evaluate(
     if label in ctx.stack or len(ctx.stack) >= MAX_DEPTH:
         raise messages.bad_filter(f"The value set {label} includes itself (circular compose)", "ValueSet.compose")
     inner = EvalContext(
-        ctx.service, ctx.system_versions, ctx.force_versions, ctx.check_versions, ctx.root or vs, (*ctx.stack, label)
+        ctx.service,
+        ctx.system_versions,
+        ctx.force_versions,
+        ctx.check_versions,
+        ctx.root or vs,
+        (*ctx.stack, label),
+        ctx.used,
     )
     out = Evaluation()
     compose = vs.get("compose")

@@ -21,7 +21,7 @@ from fhir_ldn.constants import (
     EXT_VS_UNCLOSED,
 )
 from fhir_ldn.terminology import messages
-from fhir_ldn.terminology.compose import Member
+from fhir_ldn.terminology.compose import EvalContext, Member
 from fhir_ldn.terminology.display import language_matches, parse_languages, value_set_languages
 from fhir_ldn.terminology.model import CodeSystemIndex, extension_value
 from fhir_ldn.terminology.params import OperationParams
@@ -47,7 +47,6 @@ BOOLEAN_ECHO = (
     "excludePostCoordinated",
 )
 _DEFINITION = ("text", "compose", "contained", "expansion", "meta")
-CANONICAL_ECHO = ("system-version", "force-system-version", "check-system-version")
 
 
 @dataclass
@@ -99,6 +98,7 @@ class Writer:
         self.options = options
         self.supplements = supplements
         self.declared: dict[str, str | None] = {}  # property code -> uri
+        self.versioned: set[str] = set()  # systems whose codes come from more than one version: say which
 
     def _sources(self, member: Member) -> list[Mapping[str, Any]]:
         """Concept-level elements in increasing priority: code system, supplements, value set."""
@@ -174,6 +174,8 @@ class Writer:
 
     def entry(self, member: Member) -> dict[str, Any]:
         out: dict[str, Any] = {"system": member.system}
+        if member.system in self.versioned and member.version:
+            out["version"] = member.version
         extensions = self._extensions(member)
         if extensions:
             out["extension"] = extensions
@@ -219,7 +221,9 @@ def _tree(members: list[Member], writer: Writer, options: Options) -> list[dict[
     return roots
 
 
-def _parameters(params: OperationParams, options: Options, used: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+def _parameters(
+    params: OperationParams, options: Options, used: Mapping[str, list[str]], rules: EvalContext | None
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name in BOOLEAN_ECHO:
         value = params.boolean(name)
@@ -233,8 +237,8 @@ def _parameters(params: OperationParams, options: Options, used: Mapping[str, li
         out.append({"name": "filter", "valueString": options.text})
     if params.string("displayLanguage"):
         out.append({"name": "displayLanguage", "valueCode": params.string("displayLanguage")})
-    for name in CANONICAL_ECHO:
-        out.extend({"name": name, "valueUri": v} for v in params.strings(name))
+    if rules is not None:  # the version parameters that chose a version
+        out.extend({"name": name, "valueUri": v} for name, v in rules.used)
     for name, values in used.items():
         out.extend({"name": name, "valueUri": v} for v in values)
     return out
@@ -268,10 +272,16 @@ def expand_value_set(
 def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> dict[str, Any]:
     options = Options.read(params, vs)
     supplements = resolve_supplements(service, vs, params)
-    evaluation = service.evaluation(vs, eval_context(service, params, vs))
+    rules = eval_context(service, params, vs)
+    evaluation = service.evaluation(vs, rules)
     if evaluation.unexpandable:
         system, _, version = next(iter(evaluation.unexpandable)).partition("|")
+        known = service.code_system_versions(system)
+        if version and known:
+            raise messages.cannot_expand_unknown_version(system, version, known)
         raise messages.cannot_expand_unknown_system(system, version or None)
+    for system, (used_version, required) in evaluation.check_failures.items():
+        raise messages.version_check_failed(system, used_version, required)
     members = [
         m
         for m in evaluation.members.values()
@@ -283,6 +293,12 @@ def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[st
     start = options.offset or 0
     window = members[start : start + options.count] if options.count is not None else members[start:]
     writer = Writer(options, supplements)
+    # a value set that draws on several versions of one code system (or pins several) says which each code is from
+    pinned = {s: {v for v in found if v} for s, found in evaluation.include_versions.items()}
+    drawn: dict[str, set[str | None]] = {}
+    for m in members:
+        drawn.setdefault(m.system, set()).add(m.version)
+    writer.versioned = {s for s in drawn if len(drawn[s]) > 1 or len(pinned.get(s, ())) > 1}
     flat = paging or options.exclude_nested
     contains = [writer.entry(m) for m in window] if flat else _tree(window, writer, options)
     used = {
@@ -295,7 +311,7 @@ def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[st
         expansion["extension"] = [{"url": EXT_VS_UNCLOSED, "valueBoolean": True}]
     if paging:
         expansion["offset"] = start
-    expansion["parameter"] = _parameters(params, options, used)
+    expansion["parameter"] = _parameters(params, options, used, rules)
     declarations = writer.property_declarations()
     if declarations:
         expansion["property"] = declarations

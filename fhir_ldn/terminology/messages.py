@@ -47,11 +47,11 @@ def unknown_code_system(system: str, expression: str, *, quoted: bool) -> Issue:
 
 
 def unknown_code_system_version(system: str, version: str, known: list[str], expression: str) -> Issue:
-    choices = present_versions(known) if known else "none"
-    text = (
-        f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be "
-        f"validated. Valid versions: {choices}"
-    )
+    start = f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated."
+    if not known:
+        text = f"{start} No versions of this code system are known"
+        return issue("error", "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION_NONE", text, expression)
+    text = f"{start} Valid versions: {present_versions(known)}"
     return issue("error", "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION", text, expression)
 
 
@@ -162,6 +162,14 @@ def bad_filter(text: str, expression: str) -> TerminologyError:
         tx_code="vs-invalid",
         expression=expression,
     )
+
+
+def cannot_expand_unknown_version(system: str, version: str, known: list[str]) -> TerminologyError:
+    text = (
+        f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the value set cannot "
+        f"be expanded. Valid versions: {present_versions(known)}"
+    )
+    return not_found(text, "UNKNOWN_CODESYSTEM_VERSION_EXP")
 
 
 def cannot_expand_unknown_system(system: str, version: str | None) -> TerminologyError:

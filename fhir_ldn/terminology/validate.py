@@ -18,6 +18,9 @@ from fhir_ldn.terminology.versions import resolve_version
 if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
 
+# Issues that are (information) or are not (warnings) repeated in the message, as tx.fhir.org writes it.
+MESSAGE_INFORMATION = frozenset({"NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"})
+MESSAGE_SILENT = frozenset({"VALUESET_VALUE_MISMATCH_DEFAULT"})
 _ABSOLUTE = re.compile(r"^(urn:|[a-zA-Z][a-zA-Z0-9+.\-]*://)")
 
 
@@ -54,6 +57,8 @@ class CodingResult:
     normalized_code: str | None = None
     unknown_system: str | None = None
     caused_by_unknown_system: bool = False
+    given_version: str | None = None  # the coding's version, when the message names it
+    undetermined: bool = False  # membership cannot be known: the code system version used is not held
 
 
 def coding_text(system: str | None, code: str, display: str | None = None) -> str:
@@ -63,7 +68,8 @@ def coding_text(system: str | None, code: str, display: str | None = None) -> st
 
 def _not_member(checker: Checker, result: CodingResult, display: str | None, paths: Paths, in_cc: bool) -> None:
     if checker.evaluation is not None:
-        text = coding_text(result.system, result.code, display)
+        system = f"{result.system}|{result.given_version}" if result.given_version else result.system
+        text = coding_text(system, result.code, display)
         severity = "information" if in_cc else "error"
         result.issues.append(messages.not_in_value_set(text, checker.vs_label, paths.code, severity=severity))
 
@@ -100,6 +106,12 @@ def _resolve_system(
     known = checker.service.code_system_versions(system)
     if version and known:
         result.issues.append(messages.unknown_code_system_version(system, version, known, paths.system))
+    elif (
+        version and checker.service.find_code_system(system) is None and checker.service.find_value_set(system) is None
+    ):
+        result.issues.append(messages.unknown_code_system_version(system, version, [], paths.system))
+        result.unknown_system = system
+        result.given_version = version
     elif checker.service.find_value_set(system) is not None:
         result.issues.append(messages.system_is_value_set(system, paths.system))
         _not_member(checker, result, display, paths, in_cc)
@@ -168,6 +180,7 @@ def check_coding(
     ):
         rules = checker.rules or EvalContext(checker.service)
         cs = resolve_version(checker.service, rules, evaluation, result, version, paths)
+        result.undetermined = cs is None
     else:
         cs = _resolve_system(checker, result, version, display, paths, in_cc)
     if cs is None:
@@ -265,7 +278,8 @@ class ValidationResult:
         texts = [
             i.text
             for i in self.issues
-            if i.severity != "information" or i.message_id == "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"
+            if (i.severity != "information" or i.message_id in MESSAGE_INFORMATION)
+            and i.message_id not in MESSAGE_SILENT
         ]
         return "; ".join(dict.fromkeys(texts)) if texts else None
 
@@ -303,7 +317,7 @@ def check_codeable_concept(checker: Checker, cc: Mapping[str, Any]) -> Validatio
             )
         )
     issues: list[Issue] = []
-    if checker.evaluation is not None and not any(r.member for r in results):
+    if checker.evaluation is not None and not any(r.member or r.undetermined for r in results):
         issues.append(messages.no_valid_coding(checker.vs_label))
     for r in results:
         issues.extend(r.issues)

@@ -115,8 +115,9 @@ def test_versions_latest_by_default_pinned_by_the_value_set_or_the_request(servi
     assert forced["result"] is False
     unknown_version = validate(service, "versioned", coding(VERSIONED, "a", version="9.9"))
     assert "UNKNOWN_CODESYSTEM_VERSION" in issue_ids(unknown_version)
-    with pytest.raises(TerminologyError, match="check-system-version requires"):
-        validate(service, "versioned-1", coding(VERSIONED, "a"), ("check-system-version", f"{VERSIONED}|2.0.0"))
+    checked = validate(service, "versioned-1", coding(VERSIONED, "a"), ("check-system-version", f"{VERSIONED}|2.0.0"))
+    assert checked["result"] is False
+    assert issue_ids(checked) == ["VALUESET_VERSION_CHECK"]
     with pytest.raises(RequestError, match=r"url\|version"):
         validate(service, "versioned", coding(VERSIONED, "a"), ("system-version", VERSIONED))
 
