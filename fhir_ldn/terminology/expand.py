@@ -46,6 +46,12 @@ BOOLEAN_ECHO = (
     "excludeNotForUI",
     "excludePostCoordinated",
 )
+LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
+PREFERRED_FOR_LANGUAGE = {
+    "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+    "code": "preferredForLanguage",
+    "display": "Preferred For Language",
+}
 _DEFINITION = ("text", "compose", "contained", "expansion", "meta")
 
 
@@ -61,10 +67,22 @@ class Options:
     count: int | None = None
     offset: int | None = None
     languages: list[str] = field(default_factory=list)
+    language_echo: str | None = None  # the display language in force, as expansion.parameter displayLanguage
+    only_languages: bool = False  # '*;q=0': no display at all rather than one in another language
+    designations: list[tuple[str, str]] = field(default_factory=list)  # designation parameters: (system, code)
     properties: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, params: OperationParams, vs: Mapping[str, Any]) -> Options:
+    def read(cls, params: OperationParams, vs: Mapping[str, Any], accept_language: str | None = None) -> Options:
+        given = params.string("displayLanguage")
+        vs_languages = value_set_languages(vs)
+        if given:
+            echo: str | None = given
+        elif vs_languages:
+            echo = ",".join(vs_languages)
+        else:
+            echo = accept_language
+        wanted = [tuple(d.rpartition("|")[::2]) for d in params.strings("designation")]
         return cls(
             active_only=bool(params.boolean("activeOnly", False)),
             exclude_nested=bool(params.boolean("excludeNested", False)),
@@ -73,9 +91,28 @@ class Options:
             text=params.string("filter") or None,
             count=params.integer("count"),
             offset=params.integer("offset"),
-            languages=parse_languages(params.string("displayLanguage")) or value_set_languages(vs),
+            languages=parse_languages(given) or vs_languages or parse_languages(accept_language),
+            language_echo=_echo_languages(echo) if echo else None,
+            only_languages=excludes_other_languages(echo),
+            designations=[(system, code) for system, code in wanted],
             properties=list(dict.fromkeys(params.strings("property"))),
         )
+
+
+def _echo_languages(value: str) -> str:
+    """A language list as tx.fhir.org echoes it: weighted lists are re-rendered ('de,*;q=0' -> 'de, *; q=0')."""
+    if ";" not in value:
+        return value
+    return ", ".join("; ".join(p.strip() for p in part.split(";")) for part in value.split(",") if part.strip())
+
+
+def excludes_other_languages(value: str | None) -> bool:
+    """Whether a language list refuses every language it does not name ('*;q=0')."""
+    for part in (value or "").split(","):
+        tag, *weights = (p.strip() for p in part.split(";"))
+        if tag == "*" and any(w.replace(" ", "") in ("q=0", "q=0.0") for w in weights):
+            return True
+    return False
 
 
 def _words(text: str) -> list[str]:
@@ -161,16 +198,45 @@ class Writer:
             out.extend(dict(d) for d in member.vs_concept.get("designation", ()) if isinstance(d, dict))
         return out
 
-    def _display(self, member: Member) -> str | None:
+    def _display(self, member: Member) -> tuple[str | None, dict[str, Any] | None]:
+        """The display in the requested language, and the designation it was taken from (None: the display)."""
         if self.options.languages and member.concept is not None:
             candidates = self._designations(member)
             for wanted in self.options.languages:
                 if member.cs is not None and language_matches(member.cs.language, wanted) and member.display:
-                    return member.display
+                    return member.display, None
                 for d in candidates:
                     if language_matches(d.get("language"), wanted) and d.get("value"):
-                        return str(d["value"])
-        return member.display
+                        return str(d["value"]), d
+            if self.options.only_languages:
+                return None, None
+        return member.display, None
+
+    def _wanted(self, designation: Mapping[str, Any]) -> bool:
+        """Whether a designation is one the designation parameters ask for (all are, when none is given)."""
+        if not self.options.designations:
+            return True
+        use = designation.get("use") if isinstance(designation.get("use"), dict) else {}
+        for system, code in self.options.designations:
+            if system == LANGUAGE_SYSTEM and designation.get("language") == code:
+                return True
+            if use.get("system") == system and use.get("code") == code:
+                return True
+        return False
+
+    def _shown_designations(
+        self, member: Member, display: str | None, chosen: Mapping[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """The designations of an entry; when another language's designation is the display, the code system's
+        own display takes its place in the list."""
+        out = self._designations(member)
+        if chosen is not None or (member.display and not display):
+            out = [d for d in out if d != chosen]
+            own: dict[str, Any] = {"value": member.display, "use": dict(PREFERRED_FOR_LANGUAGE)}
+            if member.cs is not None and member.cs.language:
+                own = {"language": member.cs.language, **own}
+            out.insert(0, own)
+        return [d for d in out if self._wanted(d)]
 
     def entry(self, member: Member) -> dict[str, Any]:
         out: dict[str, Any] = {"system": member.system}
@@ -184,11 +250,11 @@ class Writer:
         if member.inactive:
             out["inactive"] = True
         out["code"] = member.code
-        display = self._display(member)
+        display, chosen = self._display(member)
         if display:
             out["display"] = display
         if self.options.include_designations:
-            designations = self._designations(member)
+            designations = self._shown_designations(member, display, chosen)
             if designations:
                 out["designation"] = designations
         properties = self._properties(member)
@@ -235,8 +301,9 @@ def _parameters(
         out.append({"name": "offset", "valueInteger": options.offset})
     if options.text is not None:
         out.append({"name": "filter", "valueString": options.text})
-    if params.string("displayLanguage"):
-        out.append({"name": "displayLanguage", "valueCode": params.string("displayLanguage")})
+    if options.language_echo:
+        out.append({"name": "displayLanguage", "valueCode": options.language_echo})
+    out.extend({"name": "designation", "valueString": v} for v in params.strings("designation"))
     if rules is not None:  # the version parameters that chose a version
         out.extend({"name": name, "valueUri": v} for name, v in rules.used)
     for name, values in used.items():
@@ -251,6 +318,7 @@ def expand_value_set(
     *,
     timestamp: str,
     identifier: str,
+    accept_language: str | None = None,
 ) -> dict[str, Any]:
     """ValueSet/$expand → the ValueSet with its expansion. `timestamp` and `identifier` come from the caller.
 
@@ -259,18 +327,20 @@ def expand_value_set(
     """
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
-    key = (id(vs), params.fingerprint())
+    key = (id(vs), f"{params.fingerprint()}|{accept_language or ''}")
     result = service.cached_expansion(key) if service.holds(vs) else None
     if result is None:
-        result = _expand(service, params, vs)
+        result = _expand(service, params, vs, accept_language)
         if service.holds(vs):
             service.cache_expansion(key, result)
     expansion = {"identifier": identifier, "timestamp": timestamp, **result["expansion"]}
     return {**result, "expansion": expansion}
 
 
-def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> dict[str, Any]:
-    options = Options.read(params, vs)
+def _expand(
+    service: TerminologyService, params: OperationParams, vs: Mapping[str, Any], accept_language: str | None
+) -> dict[str, Any]:
+    options = Options.read(params, vs, accept_language)
     supplements = resolve_supplements(service, vs, params)
     rules = eval_context(service, params, vs)
     evaluation = service.evaluation(vs, rules)

@@ -201,10 +201,18 @@ class TerminologyService:
     # --- operations (each takes OperationParams; tx-resource parameters apply to that call only) ------
 
     def expand(
-        self, params: OperationParams, value_set: Mapping[str, Any] | None = None, *, timestamp: str, identifier: str
+        self,
+        params: OperationParams,
+        value_set: Mapping[str, Any] | None = None,
+        *,
+        timestamp: str,
+        identifier: str,
+        accept_language: str | None = None,
     ) -> dict[str, Any]:
         """ValueSet/$expand → ValueSet (the caller supplies the expansion's timestamp and identifier)."""
-        return expand_value_set(self, params, value_set, timestamp=timestamp, identifier=identifier)
+        return expand_value_set(
+            self, params, value_set, timestamp=timestamp, identifier=identifier, accept_language=accept_language
+        )
 
     def validate_value_set_code(
         self, params: OperationParams, value_set: Mapping[str, Any] | None = None, *, accept_language: str | None = None
