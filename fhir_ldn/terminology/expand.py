@@ -216,7 +216,8 @@ class Writer:
         """Whether a designation is one the designation parameters ask for (all are, when none is given)."""
         if not self.options.designations:
             return True
-        use = designation.get("use") if isinstance(designation.get("use"), dict) else {}
+        found = designation.get("use")
+        use: Mapping[str, Any] = found if isinstance(found, dict) else {}
         for system, code in self.options.designations:
             if system == LANGUAGE_SYSTEM and designation.get("language") == code:
                 return True

@@ -47,7 +47,10 @@ def unknown_code_system(system: str, expression: str, *, quoted: bool) -> Issue:
 
 
 def unknown_code_system_version(system: str, version: str, known: list[str], expression: str) -> Issue:
-    start = f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated."
+    start = (
+        f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be "
+        "validated."
+    )
     if not known:
         text = f"{start} No versions of this code system are known"
         return issue("error", "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION_NONE", text, expression)
