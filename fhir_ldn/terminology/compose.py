@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.errors import TerminologyError
-from fhir_ldn.terminology import filters, messages
+from fhir_ldn.terminology import filters, messages, status
 from fhir_ldn.terminology.canonical import version_matches
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
 
@@ -67,6 +67,7 @@ class Evaluation:
     code_systems: dict[str, CodeSystemIndex] = field(default_factory=dict)  # the version used, per system
     include_versions: dict[str, list[str | None]] = field(default_factory=dict)  # per system, as authored
     check_failures: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # system -> (used, required)
+    status_notes: dict[str, tuple[str, str]] = field(default_factory=dict)  # canonical -> (label, type): status.py
     exclude_inactive: bool = False  # compose.inactive = false at the top level
     _folded: dict[Key, Member] | None = field(default=None, repr=False)  # case-insensitive lookups, built lazily
 
@@ -80,6 +81,7 @@ class Evaluation:
             "systems",
             "code_systems",
             "check_failures",
+            "status_notes",
         )
         for name in names:
             getattr(self, name).update(getattr(other, name))
@@ -154,6 +156,7 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
             members[(system, c["code"])] = Member(system, version, c["code"], None, None, c, include_version=asked)
         return members
     out.used_codesystems[cs.canonical] = None
+    status.note(out.status_notes, cs.resource)
     out.code_systems.setdefault(system, cs)
     if concepts:
         for c in concepts:
@@ -202,7 +205,8 @@ def _include(ctx: EvalContext, include: Mapping[str, Any], path: str, out: Evalu
         if not contained:
             label = imported.get("url", canonical)
             out.used_valuesets[f"{label}|{imported['version']}" if imported.get("version") else str(label)] = None
-        parts.append(sub.members)
+        # an imported value set's codes come without their code system's hierarchy
+        parts.append({k: replace(m, hierarchy="none") if m.hierarchy != "none" else m for k, m in sub.members.items()})
     if not parts:
         return {}
     result = parts[0]
@@ -229,6 +233,7 @@ def evaluate(
         ctx.used,
     )
     out = Evaluation()
+    status.note(out.status_notes, vs)
     compose = vs.get("compose")
     if not isinstance(compose, dict):
         _from_stored_expansion(service, vs, out)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.constants import (
+    EXT_STANDARDS_STATUS,
     CONCEPT_PROPERTIES,
     EXT_CS_CONCEPT_ORDER,
     EXT_CS_LABEL,
@@ -20,7 +21,7 @@ from fhir_ldn.constants import (
     EXT_VS_LABEL,
     EXT_VS_UNCLOSED,
 )
-from fhir_ldn.terminology import messages
+from fhir_ldn.terminology import messages, status
 from fhir_ldn.terminology.compose import EvalContext, Member
 from fhir_ldn.terminology.display import language_matches, parse_languages, value_set_languages
 from fhir_ldn.terminology.model import CodeSystemIndex, extension_value
@@ -32,7 +33,13 @@ if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
 
 # Extensions of a concept that are copied to expansion.contains (the others become properties).
-CONTAINS_EXTENSIONS = (EXT_RENDERING_STYLE, EXT_RENDERING_XHTML, EXT_VS_DEPRECATED, EXT_VS_CONCEPT_DEFINITION)
+CONTAINS_EXTENSIONS = (
+    EXT_RENDERING_STYLE,
+    EXT_RENDERING_XHTML,
+    EXT_VS_DEPRECATED,
+    EXT_VS_CONCEPT_DEFINITION,
+    EXT_STANDARDS_STATUS,
+)
 AUTO_PROPERTIES = {  # property code -> (uri, value[x], value set extension, code system extension)
     "order": ("order", "valueDecimal", EXT_VS_CONCEPT_ORDER, EXT_CS_CONCEPT_ORDER),
     "label": ("label", "valueString", EXT_VS_LABEL, EXT_CS_LABEL),
@@ -52,7 +59,10 @@ PREFERRED_FOR_LANGUAGE = {
     "code": "preferredForLanguage",
     "display": "Preferred For Language",
 }
-_DEFINITION = ("text", "compose", "contained", "expansion", "meta")
+VS_ONLY = (EXT_STANDARDS_STATUS,)  # copied only when the value set says it of the concept
+# Without includeDefinition the expansion carries the value set's identity and status, not its definition.
+SUMMARY = ("id", "language", "url", "identifier", "version", "name", "title", "status", "experimental", "date")
+SUMMARY_MORE = ("publisher",)
 
 
 @dataclass
@@ -184,7 +194,9 @@ class Writer:
         chosen: dict[str, dict[str, Any]] = {}
         for source in self._sources(member):
             for ext in source.get("extension", ()):
-                if isinstance(ext, dict) and ext.get("url") in CONTAINS_EXTENSIONS:
+                if not isinstance(ext, dict) or (ext.get("url") in VS_ONLY and source is not member.vs_concept):
+                    continue
+                if ext.get("url") in CONTAINS_EXTENSIONS:
                     chosen[ext["url"]] = dict(ext)
         return list(chosen.values())
 
@@ -289,7 +301,11 @@ def _tree(members: list[Member], writer: Writer, options: Options) -> list[dict[
 
 
 def _parameters(
-    params: OperationParams, options: Options, used: Mapping[str, list[str]], rules: EvalContext | None
+    params: OperationParams,
+    options: Options,
+    used: Mapping[str, list[str]],
+    rules: EvalContext | None,
+    notes: Mapping[str, tuple[str, str]],
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name in BOOLEAN_ECHO:
@@ -309,6 +325,7 @@ def _parameters(
         out.extend({"name": name, "valueUri": v} for name, v in rules.used)
     for name, values in used.items():
         out.extend({"name": name, "valueUri": v} for v in values)
+    out.extend(status.expansion_parameters(notes))
     return out
 
 
@@ -382,13 +399,15 @@ def _expand(
         expansion["extension"] = [{"url": EXT_VS_UNCLOSED, "valueBoolean": True}]
     if paging:
         expansion["offset"] = start
-    expansion["parameter"] = _parameters(params, options, used, rules)
+    expansion["parameter"] = _parameters(params, options, used, rules, evaluation.status_notes)
     declarations = writer.property_declarations()
     if declarations:
         expansion["property"] = declarations
     if contains:
         expansion["contains"] = contains
     # includeDefinition: the value set definition (compose, and what it refers to) comes with the expansion
-    dropped = ("text", "expansion", "meta") if params.boolean("includeDefinition") else _DEFINITION
-    header = {k: v for k, v in vs.items() if k not in dropped}
+    if params.boolean("includeDefinition"):
+        header = {k: v for k, v in vs.items() if k not in ("text", "expansion", "meta")}
+    else:
+        header = {k: v for k, v in vs.items() if k in SUMMARY or k in SUMMARY_MORE}
     return {**header, "resourceType": "ValueSet", "expansion": expansion}

@@ -100,6 +100,14 @@ def deprecated_concept(code: str, expression: str) -> Issue:
     return issue("warning", "business-rule", "code-comment", "DEPRECATED_CONCEPT_FOUND", text, expression)
 
 
+def deprecated_in_value_set(code: str, system: str, vs_label: str, expression: str) -> Issue:
+    text = (
+        f"The presence of the concept '{code}' in the system '{system}' in the value set {vs_label} is marked with "
+        "a status of deprecated and its use should be reviewed"
+    )
+    return issue("warning", "business-rule", "code-comment", "CONCEPT_DEPRECATED_IN_VALUESET", text, expression)
+
+
 def not_active(code: str, expression: str) -> Issue:
     text = f"The concept '{code}' is valid but is not active"
     return issue("error", "business-rule", "code-rule", "STATUS_CODE_WARNING_CODE", text, expression)

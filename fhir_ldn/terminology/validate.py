@@ -13,6 +13,7 @@ from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.compose import EvalContext, Evaluation
 from fhir_ldn.terminology.display import Paths, check_display, preferred_display
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
+from fhir_ldn.terminology.status import deprecated_in_value_set
 from fhir_ldn.terminology.versions import resolve_version
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 # Issues that are (information) or are not (warnings) repeated in the message, as tx.fhir.org writes it.
 MESSAGE_INFORMATION = frozenset({"NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"})
-MESSAGE_SILENT = frozenset({"VALUESET_VALUE_MISMATCH_DEFAULT"})
+MESSAGE_SILENT = frozenset({"VALUESET_VALUE_MISMATCH_DEFAULT", "CONCEPT_DEPRECATED_IN_VALUESET"})
 _ABSOLUTE = re.compile(r"^(urn:|[a-zA-Z][a-zA-Z0-9+.\-]*://)")
 
 
@@ -201,6 +202,10 @@ def check_coding(
         result.issues.append(messages.inactive_concept(concept.code, concept.status, paths.coding))
     elif concept.status == "deprecated":
         result.issues.append(messages.deprecated_concept(concept.code, paths.coding))
+    member = checker.evaluation.find(str(result.system), concept.code) if checker.evaluation is not None else None
+    if member is not None and deprecated_in_value_set(member.vs_concept):
+        issue = messages.deprecated_in_value_set(concept.code, str(result.system), checker.vs_label, paths.code)
+        result.issues.append(issue)
     if concept.abstract and not checker.abstract_allowed:
         result.issues.append(messages.abstract_code(concept.code, checker.vs_label, paths.code))
     if display is not None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.errors import RequestError
-from fhir_ldn.terminology import messages
+from fhir_ldn.terminology import messages, status
 from fhir_ldn.terminology.compose import EvalContext, Evaluation, ImportMissingError
 from fhir_ldn.terminology.display import parse_languages, value_set_languages
 from fhir_ldn.terminology.params import OperationParams
@@ -151,7 +151,9 @@ def validate_value_set_code(
         return to_parameters(_import_failure(params, exc), echo_location=bool(vs.get("url")))
     checker = _checker(service, params, evaluation, value_set_label(vs), _languages(params, vs, accept_language))
     checker.supplements, checker.rules = supplements, rules
-    return to_parameters(_check(checker, params), echo_location=bool(vs.get("url")))
+    outcome = _check(checker, params)
+    outcome.issues = [*status.issues(evaluation.status_notes), *outcome.issues]
+    return to_parameters(outcome, echo_location=bool(vs.get("url")))
 
 
 def validate_code_system_code(
