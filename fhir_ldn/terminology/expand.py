@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.constants import (
-    EXT_STANDARDS_STATUS,
     CONCEPT_PROPERTIES,
     EXT_CS_CONCEPT_ORDER,
     EXT_CS_LABEL,
     EXT_ITEM_WEIGHT,
     EXT_RENDERING_STYLE,
     EXT_RENDERING_XHTML,
+    EXT_STANDARDS_STATUS,
     EXT_VS_CONCEPT_DEFINITION,
     EXT_VS_CONCEPT_ORDER,
     EXT_VS_DEPRECATED,
