@@ -20,6 +20,7 @@ from fhir_ldn.constants import (
     EXT_VS_DEPRECATED,
     EXT_VS_LABEL,
     EXT_VS_UNCLOSED,
+    EXT_VS_UNCLOSED_REASON,
 )
 from fhir_ldn.terminology import messages, status
 from fhir_ldn.terminology.compose import EvalContext, Member
@@ -393,10 +394,18 @@ def _expand(
         "used-codesystem": list(evaluation.used_codesystems),
         "used-valueset": list(evaluation.used_valuesets),
         "used-supplement": [s.canonical for s in supplements],
+        "used-fragment": [cs.canonical for cs in evaluation.code_systems.values() if cs.content == "fragment"],
     }
     expansion: dict[str, Any] = {"total": len(members)}
     if evaluation.open_systems:  # whole-system includes of fragments: codes beyond the fragment may belong
         expansion["extension"] = [{"url": EXT_VS_UNCLOSED, "valueBoolean": True}]
+        expansion["extension"].extend(
+            {
+                "url": EXT_VS_UNCLOSED_REASON,
+                "valueString": f"This extension is based on a fragment of the code system {s}",
+            }
+            for s in evaluation.open_systems
+        )
     if paging:
         expansion["offset"] = start
     expansion["parameter"] = _parameters(params, options, used, rules, evaluation.status_notes)

@@ -68,6 +68,11 @@ def system_is_value_set(system: str, expression: str) -> Issue:
     return issue("error", "invalid", "invalid-data", "Terminology_TX_System_ValueSet2", text, expression)
 
 
+def system_is_supplement(canonical: str, expression: str) -> Issue:
+    text = f"CodeSystem {canonical} is a supplement, so can't be used as a value in Coding.system"
+    return issue("error", "invalid", "invalid-data", "CODESYSTEM_CS_NO_SUPPLEMENT", text, expression)
+
+
 def no_system(expression: str) -> Issue:
     text = (
         "Coding has no system. A code with no system has no defined meaning, and it cannot be validated. "

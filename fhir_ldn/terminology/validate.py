@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 # Issues that are (information) or are not (warnings) repeated in the message, as tx.fhir.org writes it.
 MESSAGE_INFORMATION = frozenset({"NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"})
-MESSAGE_SILENT = frozenset({"VALUESET_VALUE_MISMATCH_DEFAULT", "CONCEPT_DEPRECATED_IN_VALUESET"})
+MESSAGE_SILENT = frozenset(
+    {"VALUESET_VALUE_MISMATCH_DEFAULT", "CONCEPT_DEPRECATED_IN_VALUESET", "UNKNOWN_CODE_IN_FRAGMENT"}
+)
+# Concept statuses $validate-code reports as `status` (codes of other, code-system-specific status properties are not).
+REPORTED_STATUSES = frozenset({"deprecated", "retired", "withdrawn", "draft", "experimental"})
 _ABSOLUTE = re.compile(r"^(urn:|[a-zA-Z][a-zA-Z0-9+.\-]*://)")
 
 
@@ -113,6 +117,11 @@ def _resolve_system(
         result.issues.append(messages.unknown_code_system_version(system, version, [], paths.system))
         result.unknown_system = system
         result.given_version = version
+    elif (supplement := checker.service.find_supplement(system)) is not None:
+        result.issues.append(messages.system_is_supplement(supplement.canonical, paths.system))
+        result.unknown_system, result.caused_by_unknown_system = system, True
+        _not_member(checker, result, display, paths, in_cc)
+        return None
     elif checker.service.find_value_set(system) is not None:
         result.issues.append(messages.system_is_value_set(system, paths.system))
         _not_member(checker, result, display, paths, in_cc)
@@ -328,9 +337,11 @@ def check_codeable_concept(checker: Checker, cc: Mapping[str, Any]) -> Validatio
         issues.extend(r.issues)
     best = next((r for r in results if r.valid), None) or next((r for r in results if r.concept), None)
     out = ValidationResult(any(r.valid for r in results), issues, codeable_concept=cc)
-    if best is not None:
+    if best is not None and (best.member or checker.evaluation is None):
         out.code, out.system, out.version, out.display = best.code, best.system, best.version, best.display
         out.concept, out.normalized_code = best.concept, best.normalized_code
+    elif best is not None:  # a known code, but not in the value set: its display only
+        out.display = best.display
     for r in results:
         _collect_unknown(out, r)
     return out
@@ -350,9 +361,10 @@ def to_parameters(outcome: ValidationResult, *, echo_location: bool) -> dict[str
         params.append({"name": "display", "valueString": outcome.display})
     if outcome.codeable_concept is not None:
         params.append({"name": "codeableConcept", "valueCodeableConcept": dict(outcome.codeable_concept)})
-    if outcome.concept is not None and outcome.concept.inactive:
-        params.append({"name": "inactive", "valueBoolean": True})
-        if outcome.concept.status and outcome.concept.status != "inactive":
+    if outcome.concept is not None:
+        if outcome.concept.inactive:
+            params.append({"name": "inactive", "valueBoolean": True})
+        if outcome.concept.status in REPORTED_STATUSES:
             params.append({"name": "status", "valueCode": outcome.concept.status})
     if outcome.normalized_code:
         params.append({"name": "normalized-code", "valueCode": outcome.normalized_code})
