@@ -8,7 +8,7 @@ import pytest
 
 from fhir_ldn.errors import TerminologyError
 from fhir_ldn.terminology import TerminologyService
-from tests.terminology.conftest import ID, SHAPES, TS, VS, params
+from tests.terminology.conftest import ID, PARTIAL, SHAPES, TS, VS, params
 
 
 def expand(service: TerminologyService, name: str, **named: Any) -> dict[str, Any]:
@@ -191,6 +191,12 @@ def test_a_whole_fragment_expands_to_what_it_holds_and_says_the_expansion_is_unc
     expansion = expand(service, "partial-all")
     assert [c["code"] for c in expansion["contains"]] == ["known"]
     assert expansion["extension"] == [
-        {"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": True}
+        {"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": True},
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason",
+            "valueString": f"This extension is based on a fragment of the code system {PARTIAL}",
+        },
     ]
+    used_fragments = [p["valueUri"] for p in expansion["parameter"] if p["name"] == "used-fragment"]
+    assert [u.partition("|")[0] for u in used_fragments] == [PARTIAL]
     assert "extension" not in expand(service, "partial-listed")
