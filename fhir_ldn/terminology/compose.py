@@ -113,6 +113,16 @@ class EvalContext:
     root: Mapping[str, Any] | None = None  # the value set whose contained resources '#id' refers to
     stack: tuple[str, ...] = ()
     used: dict[tuple[str, str], None] = field(default_factory=dict)  # (parameter, url|version) that chose a version
+    value_set_versions: Mapping[str, str] = field(default_factory=dict)  # default-valueset-version: for imports
+
+    def value_set_canonical(self, canonical: str) -> str:
+        """A value set reference with the default-valueset-version applied when it names no version."""
+        url, sep, _ = canonical.partition("|")
+        if sep or url not in self.value_set_versions:
+            return canonical
+        pinned = f"{url}|{self.value_set_versions[url]}"
+        self.used[("default-valueset-version", pinned)] = None
+        return pinned
 
     def base_version(self, system: str, version: str | None) -> str | None:
         """The version to use: force-system-version, else the one asked for, else system-version, else the
@@ -188,6 +198,7 @@ def _resolve_import(ctx: EvalContext, canonical: str) -> tuple[Mapping[str, Any]
             if isinstance(res, dict) and res.get("resourceType") == "ValueSet" and res.get("id") == canonical[1:]:
                 return res, True
         raise ImportMissingError(canonical)
+    canonical = ctx.value_set_canonical(canonical)
     found = ctx.service.find_value_set(canonical)
     if found is None:
         raise ImportMissingError(canonical)
@@ -231,6 +242,7 @@ def evaluate(
         ctx.root or vs,
         (*ctx.stack, label),
         ctx.used,
+        ctx.value_set_versions,
     )
     out = Evaluation()
     status.note(out.status_notes, vs)

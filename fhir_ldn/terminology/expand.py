@@ -23,7 +23,7 @@ from fhir_ldn.constants import (
     EXT_VS_UNCLOSED_REASON,
 )
 from fhir_ldn.terminology import messages, status
-from fhir_ldn.terminology.compose import EvalContext, Member
+from fhir_ldn.terminology.compose import EvalContext, ImportMissingError, Member
 from fhir_ldn.terminology.display import language_matches, parse_languages, value_set_languages
 from fhir_ldn.terminology.model import CodeSystemIndex, extension_value
 from fhir_ldn.terminology.params import OperationParams
@@ -362,7 +362,13 @@ def _expand(
     options = Options.read(params, vs, accept_language)
     supplements = resolve_supplements(service, vs, params)
     rules = eval_context(service, params, vs)
-    evaluation = service.evaluation(vs, rules)
+    try:
+        evaluation = service.evaluation(vs, rules)
+    except ImportMissingError as exc:
+        url, sep, version = exc.url.partition("|")
+        if sep:  # a pinned import (by the value set or default-valueset-version) that is not held
+            raise messages.import_version_missing(url, version) from exc
+        raise
     if evaluation.unexpandable:
         system, _, version = next(iter(evaluation.unexpandable)).partition("|")
         known = service.code_system_versions(system)

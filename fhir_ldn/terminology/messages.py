@@ -154,6 +154,10 @@ def unknown_value_set(url: str) -> TerminologyError:
     return not_found(f"A definition for the value Set '{url}' could not be found", "Unable_to_resolve_value_Set_")
 
 
+def import_version_missing(url: str, version: str) -> TerminologyError:
+    return not_found(f"Unable to find included value set '{url}' version '{version}'", "VS_EXP_IMPORT_UNK_PINNED")
+
+
 def supplement_missing(url: str) -> TerminologyError:
     return not_found(f"Required supplement not found: {url}", "VALUESET_SUPPLEMENT_MISSING")
 

@@ -36,13 +36,15 @@ def value_set_label(vs: Mapping[str, Any]) -> str:
 
 
 def eval_context(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> EvalContext | None:
-    """Version overrides from system-version / force-system-version (None when there are none: cacheable)."""
+    """Version rules from system-version, force-system-version, check-system-version and
+    default-valueset-version (None when there are none: cacheable)."""
     defaults = dict(_canonical_pairs(params, "system-version"))
     forced = dict(_canonical_pairs(params, "force-system-version"))
     checked = dict(_canonical_pairs(params, "check-system-version"))
-    if not defaults and not forced and not checked:
+    value_sets = dict(_canonical_pairs(params, "default-valueset-version"))
+    if not defaults and not forced and not checked and not value_sets:
         return None
-    return EvalContext(service, defaults, forced, checked, root=vs)
+    return EvalContext(service, defaults, forced, checked, root=vs, value_set_versions=value_sets)
 
 
 def _canonical_pairs(params: OperationParams, name: str) -> list[tuple[str, str]]:
