@@ -47,6 +47,24 @@ def supplement_designations(
     ]
 
 
+# Designation uses that name a display (a designation with another use, e.g. a local "olde-english", is not one).
+DISPLAY_USES = frozenset(
+    {
+        ("http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra", "preferredForLanguage"),
+        ("http://terminology.hl7.org/CodeSystem/designation-usage", "display"),
+        ("http://snomed.info/sct", "900000000000003001"),
+        ("http://snomed.info/sct", "900000000000013009"),
+    }
+)
+
+
+def is_display_use(use: Any) -> bool:
+    """Whether a designation with this `use` (None: no use) is a display."""
+    if not isinstance(use, Mapping):
+        return True
+    return (use.get("system"), use.get("code")) in DISPLAY_USES
+
+
 def candidate_displays(cs: CodeSystemIndex, concept: Concept, supplements: Iterable[CodeSystemIndex]) -> list[Display]:
     """Every display and designation value of a concept with its language (the code system's for the display)."""
     out: list[Display] = []
@@ -55,7 +73,7 @@ def candidate_displays(cs: CodeSystemIndex, concept: Concept, supplements: Itera
     extra = [d for _, d in supplement_designations(cs, concept, supplements)]
     for designation in [*concept.designations, *extra]:
         value = designation.get("value")
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and value and is_display_use(designation.get("use")):
             item = (value, designation.get("language") or None)
             if item not in out:
                 out.append(item)

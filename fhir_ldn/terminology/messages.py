@@ -118,8 +118,8 @@ def not_active(code: str, expression: str) -> Issue:
     return issue("error", "business-rule", "code-rule", "STATUS_CODE_WARNING_CODE", text, expression)
 
 
-def abstract_code(code: str, vs_label: str, expression: str) -> Issue:
-    text = f"The code '{code}' is abstract, and not allowed in this context (value set '{vs_label}')"
+def abstract_code(coding_text: str, expression: str) -> Issue:
+    text = f"Code '{coding_text}' is abstract, and not allowed in this context"
     return issue("error", "business-rule", "code-rule", "ABSTRACT_CODE_NOT_ALLOWED", text, expression)
 
 

@@ -21,7 +21,12 @@ from fhir_ldn.terminology.validate import (
     check_codeable_concept,
     check_coding_element,
 )
-from fhir_ldn.terminology.validate_request import validate_code_system_code, validate_value_set_code, value_set_label
+from fhir_ldn.terminology.validate_request import (
+    batch_validate_code,
+    validate_code_system_code,
+    validate_value_set_code,
+    value_set_label,
+)
 
 Resolver = Callable[[str], Mapping[str, Any] | None]
 TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
@@ -219,6 +224,10 @@ class TerminologyService:
     ) -> dict[str, Any]:
         """ValueSet/$validate-code → Parameters."""
         return validate_value_set_code(self, params, value_set, accept_language=accept_language)
+
+    def batch_validate_code(self, params: OperationParams, *, accept_language: str | None = None) -> dict[str, Any]:
+        """ValueSet/$batch-validate-code → Parameters (one `validation` answer per `validation` input)."""
+        return batch_validate_code(self, params, accept_language=accept_language)
 
     def validate_code_system_code(
         self,

@@ -205,6 +205,9 @@ def check_coding(
         result.issues.append(messages.case_difference(code, concept.code, cs.canonical, paths.code))
         result.normalized_code = concept.code
     result.member = _membership(checker, result, concept, paths)
+    if concept.abstract and not checker.abstract_allowed:  # abstract=false: abstract codes are not selectable
+        result.issues.append(messages.abstract_code(coding_text(cs.url, concept.code), paths.code))
+        result.member = False
     if not result.member:
         _not_member(checker, result, display, paths, in_cc)
     if concept.inactive:
@@ -215,8 +218,6 @@ def check_coding(
     if member is not None and deprecated_in_value_set(member.vs_concept):
         issue = messages.deprecated_in_value_set(concept.code, str(result.system), checker.vs_label, paths.code)
         result.issues.append(issue)
-    if concept.abstract and not checker.abstract_allowed:
-        result.issues.append(messages.abstract_code(concept.code, checker.vs_label, paths.code))
     if display is not None:
         found = check_display(
             display,

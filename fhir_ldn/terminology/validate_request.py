@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fhir_ldn.errors import RequestError
+from fhir_ldn.errors import FhirLdnError, RequestError
+from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.terminology import messages, status
 from fhir_ldn.terminology.compose import EvalContext, Evaluation, ImportMissingError
 from fhir_ldn.terminology.display import parse_languages, value_set_languages
@@ -105,6 +106,11 @@ def _check(
 ) -> ValidationResult:
     """Check whichever of code (+system), coding or codeableConcept the request gives (exactly one)."""
     given = [n for n in ("code", "coding", "codeableConcept") if params.has(n)]
+    if not given:
+        raise RequestError(
+            "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem "
+            "in parameters"
+        )
     if len(given) != 1:
         raise RequestError("give exactly one of code, coding or codeableConcept", expression="code")
     if given[0] == "codeableConcept":
@@ -175,3 +181,25 @@ def validate_code_system_code(
     system, _, version = (url or "").partition("|")  # url may be a canonical url|version
     result = _check(checker, params, default_system=system or None, default_version=version or None)
     return to_parameters(result, echo_location=True)
+
+
+def batch_validate_code(
+    service: TerminologyService, params: OperationParams, *, accept_language: str | None = None
+) -> dict[str, Any]:
+    """ValueSet/$batch-validate-code → Parameters with one `validation` per `validation` input.
+
+    Each input (a Parameters resource) is validated with the request's other parameters (url, tx-resource,
+    defaults...) under its own; one that cannot be validated answers with its OperationOutcome.
+    """
+    shared = params.without("validation")
+    service = service.with_resources(shared.resources("tx-resource"))
+    shared = shared.without("tx-resource")
+    answers = []
+    for request in params.resources("validation"):
+        try:
+            one = shared.with_defaults(OperationParams.from_resource(request).items())
+            answer = validate_value_set_code(service, one, accept_language=accept_language)
+        except FhirLdnError as error:
+            answer = operation_outcome(error.issues())
+        answers.append({"name": "validation", "resource": answer})
+    return {"resourceType": "Parameters", "parameter": answers}
