@@ -256,6 +256,8 @@ def evaluate(
     for i, exclude in enumerate(compose.get("exclude", ())):
         for key in _include(inner, exclude, f"ValueSet.compose.exclude[{i}]", Evaluation()):
             out.members.pop(key, None)
+    if compose.get("exclude"):  # what is left after an exclude is a list, not the code system's hierarchy
+        out.members = {k: replace(m, hierarchy="none") if m.hierarchy != "none" else m for k, m in out.members.items()}
     if compose.get("inactive") is False:
         if top:
             out.exclude_inactive = True

@@ -177,7 +177,7 @@ class Writer:
                 for key, value in defined.property_values(code):
                     self._declare(code, owner.property_defs.get(code, {}).get("uri"))
                     out.append({"code": code, key: value})
-        if concept.status:
+        if concept.status and concept.status != "active":
             self._declare("status", f"{CONCEPT_PROPERTIES}#status")
             out.append({"code": "status", "valueCode": concept.status})
         sources = self._sources(member)
