@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 # Issues that are (information) or are not (warnings) repeated in the message, as tx.fhir.org writes it.
 MESSAGE_INFORMATION = frozenset({"NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"})
 MESSAGE_SILENT = frozenset(
-    {"VALUESET_VALUE_MISMATCH_DEFAULT", "CONCEPT_DEPRECATED_IN_VALUESET", "UNKNOWN_CODE_IN_FRAGMENT"}
+    {
+        "VALUESET_VALUE_MISMATCH_DEFAULT",
+        "CONCEPT_DEPRECATED_IN_VALUESET",
+        "UNKNOWN_CODE_IN_FRAGMENT",
+        "INACTIVE_DISPLAY_FOUND",
+    }
 )
 # Concept statuses $validate-code reports as `status` (codes of other, code-system-specific status properties are not).
 REPORTED_STATUSES = frozenset({"deprecated", "retired", "withdrawn", "draft", "experimental"})
