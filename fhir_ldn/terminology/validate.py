@@ -25,10 +25,10 @@ MESSAGE_SILENT = frozenset(
     {
         "VALUESET_VALUE_MISMATCH_DEFAULT",
         "CONCEPT_DEPRECATED_IN_VALUESET",
-        "UNKNOWN_CODE_IN_FRAGMENT",
         "INACTIVE_DISPLAY_FOUND",
     }
 )
+MESSAGE_SILENT_WHEN_VALID = frozenset({"UNKNOWN_CODE_IN_FRAGMENT"})  # a fragment's caveat on an accepted code
 # Concept statuses $validate-code reports as `status` (codes of other, code-system-specific status properties are not).
 REPORTED_STATUSES = frozenset({"deprecated", "retired", "withdrawn", "draft", "experimental"})
 _ABSOLUTE = re.compile(r"^(urn:|[a-zA-Z][a-zA-Z0-9+.\-]*://)")
@@ -300,6 +300,7 @@ class ValidationResult:
             for i in self.issues
             if (i.severity != "information" or i.message_id in MESSAGE_INFORMATION)
             and i.message_id not in MESSAGE_SILENT
+            and not (self.result and i.message_id in MESSAGE_SILENT_WHEN_VALID)
         ]
         return "; ".join(dict.fromkeys(texts)) if texts else None
 
