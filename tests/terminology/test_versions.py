@@ -87,8 +87,10 @@ def test_version_parameters_force_default_and_check(service: TerminologyService)
 
 def test_expansions_use_the_same_rules(service: TerminologyService) -> None:
     def expand(name: str, *items: tuple[str, Any]) -> dict[str, Any]:
-        expansion: dict[str, Any] = service.expand(params(*items, url=VS + name), timestamp=TS, identifier=ID)
-        return expansion["expansion"]
+        expansion: dict[str, Any] = service.expand(params(*items, url=VS + name), timestamp=TS, identifier=ID)[
+            "expansion"
+        ]
+        return expansion
 
     mixed = expand("mixed")
     assert [(c["code"], c["version"]) for c in mixed["contains"]] == [("a", "1.0.0"), ("c", "1.2.0")]
