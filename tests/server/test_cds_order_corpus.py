@@ -277,7 +277,8 @@ def _corpus() -> list[Row]:
                         "ct",
                         concept(
                             "1551474",
-                            "12 HR Bupropion Hydrochloride 90 MG / Naltrexone hydrochloride 8 MG Extended Release Oral Tablet [Contrave]",
+                            "12 HR Bupropion Hydrochloride 90 MG / Naltrexone hydrochloride 8 MG"
+                            " Extended Release Oral Tablet [Contrave]",
                         ),
                         daily(1, "tablet"),
                         r5=r5,
