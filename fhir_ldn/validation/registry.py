@@ -14,6 +14,8 @@ PRIMITIVE_BASE = "http://hl7.org/fhir/StructureDefinition/"
 def renamed_choices_as_slices(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Older profiles constrain one type of a choice by renaming it (`Observation.valueQuantity` next to
     `Observation.value[x]`); read such an element as the type slice `value[x]:valueQuantity`, as R4+ spells it."""
+    if not all(isinstance(e, dict) for e in elements):
+        return elements
     choice_types: dict[str, set[str]] = {}  # choice path -> its type codes, capitalised as in JSON names
     for e in elements:
         if str(e.get("path", "")).endswith("[x]"):

@@ -168,7 +168,11 @@ def check_local_reference(walker: Walker, reference: Any, path: str, pointer: Po
         return
     container = rc.root.v if isinstance(rc.root.v, dict) else rc.resource
     contained = container.get("contained") if isinstance(container, dict) else None
-    ids = {c.get("id") for c in contained if isinstance(c, dict)} if isinstance(contained, list) else set()
+    ids = (
+        {c.get("id") for c in contained if isinstance(c, dict) and isinstance(c.get("id"), str)}
+        if isinstance(contained, list)
+        else set()
+    )
     if target[1:] not in ids:
         text = f"Unable to resolve resource with reference '{target}'"
         walker.add("error", "structure", path, pointer, text, "Reference_REF_CantResolve")
