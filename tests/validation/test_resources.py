@@ -83,7 +83,10 @@ def test_contained_references(core_validator: Validator) -> None:
         "ctm-1",
         "ref-1",
     ]  # unresolvable, no Practitioner
-    assert [(c, e) for c, e, t in found if c != "invariant"] == [("invalid", "CareTeam.contained[0]")]  # unused (dom-3)
+    assert sorted((c, e) for c, e, t in found if c != "invariant") == [
+        ("invalid", "CareTeam.contained[0]"),  # unused (dom-3)
+        ("structure", "CareTeam.participant[0].member"),  # '#nope' names no contained resource
+    ]
     resource["text"] = {
         "status": "generated",
         "div": '<div xmlns="http://www.w3.org/1999/xhtml"><a href="#pr">x</a></div>',
