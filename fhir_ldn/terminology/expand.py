@@ -20,13 +20,14 @@ from fhir_ldn.constants import (
     EXT_VS_LABEL,
     EXT_VS_UNCLOSED,
 )
-from fhir_ldn.terminology import messages
+from fhir_ldn.terminology import limits, messages
 from fhir_ldn.terminology.compose import Member
 from fhir_ldn.terminology.display import language_matches, parse_languages, value_set_languages
 from fhir_ldn.terminology.model import CodeSystemIndex, extension_value
 from fhir_ldn.terminology.params import OperationParams
 from fhir_ldn.terminology.supplements import for_system, resolve_supplements, supplement_concepts
 from fhir_ldn.terminology.validate_request import eval_context, resolve_value_set
+from fhir_ldn.work_budget import budgeted, check_budget
 
 if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
@@ -274,7 +275,7 @@ def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[st
         raise messages.cannot_expand_unknown_system(system, version or None)
     members = [
         m
-        for m in evaluation.members.values()
+        for m in budgeted(evaluation.members.values())
         if not (m.inactive and (options.active_only or evaluation.exclude_inactive))
         and not (options.exclude_not_for_ui and m.concept is not None and m.concept.abstract)
         and (options.text is None or matches_text(m, options.text))
@@ -282,6 +283,8 @@ def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[st
     paging = options.count is not None or options.offset is not None
     start = options.offset or 0
     window = members[start : start + options.count] if options.count is not None else members[start:]
+    limits.check_expansion_size(vs, len(window))
+    check_budget()
     writer = Writer(options, supplements)
     flat = paging or options.exclude_nested
     contains = [writer.entry(m) for m in window] if flat else _tree(window, writer, options)
