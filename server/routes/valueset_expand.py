@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from server.fhir import app_state, instance, new_uuid, now_instant, operation_params
 from server.negotiation import fhir_response
+from server.terminology_work import run_operation
 
 router = APIRouter(prefix="/fhir/ValueSet", tags=["terminology"])
 
@@ -17,7 +20,10 @@ async def expand(request: Request) -> Response:
     """Expand the value set given by url, valueSet or the tx-resource parameters."""
     state = app_state(request)
     params = await operation_params(request)
-    return fhir_response(state.terminology.expand(params, timestamp=now_instant(), identifier=new_uuid()), request)
+    answer = await run_operation(
+        request, partial(state.terminology.expand, params, timestamp=now_instant(), identifier=new_uuid())
+    )
+    return fhir_response(answer, request)
 
 
 @router.get("/{resource_id}/$expand", response_class=Response)
@@ -27,4 +33,7 @@ async def expand_instance(resource_id: str, request: Request) -> Response:
     state = app_state(request)
     params = await operation_params(request)
     vs = instance(state, "ValueSet", resource_id)
-    return fhir_response(state.terminology.expand(params, vs, timestamp=now_instant(), identifier=new_uuid()), request)
+    answer = await run_operation(
+        request, partial(state.terminology.expand, params, vs, timestamp=now_instant(), identifier=new_uuid())
+    )
+    return fhir_response(answer, request)
