@@ -7,6 +7,7 @@ random texts (short enough for `re`'s backtracking to stay cheap), and feed it a
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import fhirpathpy
 import pytest
@@ -60,6 +61,12 @@ def test_generated_patterns_match_as_python_re_does(pattern: str, texts: list[st
         assert linear.fullmatch(text) == (python.fullmatch(text) is not None), (pattern, text)
 
 
+def _group_or_itself(match: re.Match[str], reference: re.Match[str]) -> str:
+    """For `$n` in a replacement: group n of the match (empty if it took no part), or `$n` itself if none."""
+    n = int(reference.group(1))
+    return (match.group(n) or "") if n <= (match.re.groups) else reference.group(0)
+
+
 def _java_replace_all(python: re.Pattern[str], text: str, replacement: str) -> str:
     """Java's (and JavaScript's) replaceAll with Python's `re` finding the matches: after an empty match the
     search moves on one character (Python 3.7+ would first try a non-empty match at the same place)."""
@@ -68,11 +75,7 @@ def _java_replace_all(python: re.Pattern[str], text: str, replacement: str) -> s
         m = python.search(text, pos)
         if m is None:
             break
-        expanded = re.sub(
-            r"\$(\d{1,2})",
-            lambda g, m=m: (m.group(int(g.group(1))) or "") if int(g.group(1)) <= python.groups else g.group(0),
-            replacement,
-        )
+        expanded = re.sub(r"\$(\d{1,2})", partial(_group_or_itself, m), replacement)
         out.append(text[last : m.start()] + expanded)
         last = m.end()
         pos = m.end() if m.end() > m.start() else m.end() + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from functools import partial
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_serial_worker_jobs_run_one_at_a_time_and_return_their_results() -> None
 
     async def scenario() -> list[int]:
         worker = SerialWorker()
-        return list(await asyncio.gather(*(worker.run(lambda n=n: job(n)) for n in range(5))))
+        return list(await asyncio.gather(*(worker.run(partial(job, n)) for n in range(5))))
 
     assert asyncio.run(scenario()) == [0, 1, 4, 9, 16]
     assert not any(overlap)
