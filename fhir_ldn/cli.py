@@ -67,6 +67,25 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
+def _recognition(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.cds.recognition import embedded, recognition_markdown
+    from fhir_ldn.package.loader import load_package
+
+    block = recognition_markdown(load_package(settings))
+    if args.readme is None:
+        sys.stdout.write(block + "\n")
+        return ExitCode.OK
+    try:
+        text = args.readme.read_text(encoding="utf-8")
+        old = embedded(text)
+        if old is None:
+            exit_with(ExitCode.USAGE, f"{args.readme} has no recognition block (the markers) to replace")
+        args.readme.write_text(text.replace(old, block), encoding="utf-8")
+    except OSError as exc:
+        exit_with(ExitCode.USAGE, f"cannot update {args.readme}: {exc}")
+    return ExitCode.OK
+
+
 def _install_definitions() -> list[str]:
     """Install the R5 core and standard extensions packages into the FHIR package cache if missing (npm pack,
     sha512 checked); returns a line per package saying where it is."""
@@ -116,6 +135,11 @@ def parser() -> argparse.ArgumentParser:
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
     trace.add_argument("--out", type=Path, help="write to this file instead of stdout")
     trace.set_defaults(run=_traceability)
+    recognition = sub.add_parser(
+        "recognition", help="print the table of how the CDS service recognises drugs and doses (from the package)"
+    )
+    recognition.add_argument("--readme", type=Path, help="replace the block between the markers in this file instead")
+    recognition.set_defaults(run=_recognition)
     setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
     setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
     setup.set_defaults(run=_setup)
