@@ -20,10 +20,11 @@ async def expand(request: Request) -> Response:
     """Expand the value set given by url, valueSet or the tx-resource parameters."""
     state = app_state(request)
     params = await operation_params(request)
-    answer = await run_operation(
-        request, partial(state.terminology.expand, params, timestamp=now_instant(), identifier=new_uuid())
+    language = request.headers.get("accept-language")
+    operation = partial(
+        state.terminology.expand, params, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
     )
-    return fhir_response(answer, request)
+    return fhir_response(await run_operation(request, operation), request)
 
 
 @router.get("/{resource_id}/$expand", response_class=Response)
@@ -33,7 +34,8 @@ async def expand_instance(resource_id: str, request: Request) -> Response:
     state = app_state(request)
     params = await operation_params(request)
     vs = instance(state, "ValueSet", resource_id)
-    answer = await run_operation(
-        request, partial(state.terminology.expand, params, vs, timestamp=now_instant(), identifier=new_uuid())
+    language = request.headers.get("accept-language")
+    operation = partial(
+        state.terminology.expand, params, vs, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
     )
-    return fhir_response(answer, request)
+    return fhir_response(await run_operation(request, operation), request)
