@@ -216,6 +216,20 @@ class TerminologyError(RequestError):
         ]
 
 
+class TooCostlyError(RequestError):
+    """The request needs more work than one request may take: its time budget, or an expansion size limit."""
+
+    issue_code = "too-costly"
+    http_status = 422
+
+    def __init__(self, message: str, *, message_id: str | None = None, expression: str | None = None):
+        super().__init__(message, expression=expression)
+        self.message_id = message_id
+
+    def issues(self) -> list[Issue]:
+        return [Issue(self.severity, self.issue_code, self.message, self.expression, message_id=self.message_id)]
+
+
 class InputFileError(RequestError):
     """A file or folder given to the command line cannot be read or is not FHIR."""
 
