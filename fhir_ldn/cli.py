@@ -32,21 +32,30 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
     problems = check_traceability(package, trace)
     if problems:
         raise PackageError("traceability is incomplete:\n  " + "\n  ".join(problems), location="docs/traceability.json")
-    out: Path = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        artifacts = build_artifacts(package)
-        artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
-        for name, content in artifacts.items():
-            (out / name).write_bytes(content)
-        site = site_files(package, trace, artifacts)
-        (out / "site").mkdir(exist_ok=True)
-        for name, content in site.items():
-            (out / "site" / name).write_bytes(content)
-    except OSError as exc:
-        exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
-    sys.stdout.write(f"built {len(package)} resources into {out}/: {', '.join(sorted(artifacts))}\n")
-    sys.stdout.write(f"wrote the static site ({len(site)} files) into {out / 'site'}/: open index.html\n")
+    from fhir_ldn.xver.targets import TARGETS
+
+    root: Path = args.out
+    versions = list(TARGETS) if args.fhir_version == "all" else [args.fhir_version]
+    for version in versions:
+        target = TARGETS[version]
+        out = root / target.subdir if target.subdir else root
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            artifacts = build_artifacts(package, target)
+            if target.is_r5:
+                artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
+            for name, content in artifacts.items():
+                (out / name).write_bytes(content)
+            if target.is_r5:
+                site = site_files(package, trace, artifacts)
+                (out / "site").mkdir(exist_ok=True)
+                for name, content in site.items():
+                    (out / "site" / name).write_bytes(content)
+        except OSError as exc:
+            exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
+        sys.stdout.write(f"built FHIR {target.version} ({target.label}) into {out}/: {', '.join(sorted(artifacts))}\n")
+        if target.is_r5:
+            sys.stdout.write(f"wrote the static site ({len(site)} files) into {out / 'site'}/: open index.html\n")
     return ExitCode.OK
 
 
@@ -112,6 +121,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build package.tgz, the Bundles and the static site")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.add_argument(
+        "--fhir-version",
+        choices=["all", "5.0.0", "4.3.0", "4.0.1"],
+        default="all",
+        help="the FHIR version to build: 5.0.0 into OUT, 4.3.0 (R4B) into OUT/r4b, 4.0.1 (R4) into OUT/r4 (default: all)",
+    )
     build.set_defaults(run=_build)
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
     trace.add_argument("--out", type=Path, help="write to this file instead of stdout")

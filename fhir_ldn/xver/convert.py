@@ -46,10 +46,10 @@ class Converter:
     rules: Mapping[str, Rule]
     context: dict[str, Any] = field(default_factory=dict)  # what rules may consult (the package, ...)
     changes: set[Change] = field(default_factory=set)
-    _resource_type: str = ""
+    resource_type: str = ""
 
     def record(self, path: str, kind: str, to: str, why: str) -> None:
-        self.changes.add(Change(self._resource_type, path, kind, to, why))
+        self.changes.add(Change(self.resource_type, path, kind, to, why))
 
     def resource(self, resource: dict[str, Any], as_type: str | None = None) -> dict[str, Any]:
         """The resource in the target version (`as_type`: the target type, when a rule changes it)."""
@@ -58,11 +58,11 @@ class Converter:
         node = self.model.resource(target_type)
         if node is None:
             raise ConversionError(f"{self.target.label} has no resource type {target_type}")
-        outer, self._resource_type = self._resource_type, self._resource_type or r5_type
+        outer, self.resource_type = self.resource_type, self.resource_type or r5_type
         try:
             out = self.elements(resource, self.r5.node(r5_type), node)
         finally:
-            self._resource_type = outer
+            self.resource_type = outer
         out["resourceType"] = target_type
         return ordered(out, node, first=("resourceType",))
 
@@ -78,7 +78,8 @@ class Converter:
             rule = self.rules.get(child.path) or self.rules.get(f"{child.path}:{key}")
             if rule is not None:
                 rule.apply(self, child, value, out)
-                self.record(child.path, rule.kind, rule.to, rule.why)
+                if rule.kind:  # a rule with no kind records what it did itself
+                    self.record(child.path, rule.kind, rule.to, rule.why)
                 continue
             target_child = node.child(key) if node is not None else None
             if target_child is None or not self.same_type(child, target_child):
@@ -118,7 +119,11 @@ class Converter:
             if same_json and (child.type, target_child.type) != ("id", "string"):  # R4's Resource.id is a string
                 self.record(child.path, "converted", target_child.path, f"{child.type} -> {target_child.type}")
             return same_json
-        return child.type == target_child.type or child.kind in ("resource", "backbone")
+        return child.type == target_child.type or child.kind == "resource" or self.both_backbones(child, target_child)
+
+    def both_backbones(self, child: Child, target_child: Child) -> bool:
+        target_node = self.model.nodes.get(target_child.type)
+        return self.r5.node(child.type).kind == "backbone" and target_node is not None and target_node.kind == "backbone"
 
     def value(self, child: Child, target_child: Child, value: Any) -> Any:
         """One element's value (a list item by item) in the target shape."""
@@ -142,7 +147,8 @@ class Converter:
         type_code = child.choice_type or child.type
         name = "value" + type_code[:1].upper() + type_code[1:]
         target_child = self.model.node("Extension").child(name)
-        if target_child is not None and child.kind != "backbone" and target_child.type == child.type:
+        is_backbone = self.r5.node(child.type).kind == "backbone" if child.kind == "complex" else False
+        if target_child is not None and not is_backbone and target_child.type == child.type:
             return {name: self.value(child, target_child, item)}
         if child.kind == "primitive" or not isinstance(item, dict):
             raise ConversionError(f"{child.path}: the target's Extension cannot hold a {type_code}")
