@@ -125,7 +125,7 @@ def parser() -> argparse.ArgumentParser:
         "--fhir-version",
         choices=["all", "5.0.0", "4.3.0", "4.0.1"],
         default="all",
-        help="the FHIR version to build: 5.0.0 into OUT, 4.3.0 (R4B) into OUT/r4b, 4.0.1 (R4) into OUT/r4 (default: all)",
+        help="FHIR version to build: 5.0.0 into OUT, 4.3.0 (R4B) into OUT/r4b, 4.0.1 (R4) into OUT/r4 (default: all)",
     )
     build.set_defaults(run=_build)
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")

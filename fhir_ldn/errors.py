@@ -131,6 +131,13 @@ class UnsupportedMediaTypeError(RequestError):
     http_status = 415
 
 
+class NotAcceptableError(RequestError):
+    """The client asked (Accept) only for something this server cannot answer, e.g. an unserved FHIR version."""
+
+    issue_code = "not-supported"
+    http_status = 406
+
+
 class PayloadTooLargeError(RequestError):
     """The request body exceeds the configured maximum size."""
 

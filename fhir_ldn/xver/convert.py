@@ -123,7 +123,15 @@ class Converter:
 
     def both_backbones(self, child: Child, target_child: Child) -> bool:
         target_node = self.model.nodes.get(target_child.type)
-        return self.r5.node(child.type).kind == "backbone" and target_node is not None and target_node.kind == "backbone"
+        is_backbone = target_node is not None and target_node.kind == "backbone"
+        return is_backbone and self.r5.node(child.type).kind == "backbone"
+
+    def r5_child(self, node_key: str, name: str) -> Child:
+        """The R5 element `name` of a node (ConversionError if R5 has none: the input is not R5)."""
+        child = self.r5.node(node_key).child(name)
+        if child is None:
+            raise ConversionError(f"{node_key} has no element '{name}' in R5")
+        return child
 
     def value(self, child: Child, target_child: Child, value: Any) -> Any:
         """One element's value (a list item by item) in the target shape."""

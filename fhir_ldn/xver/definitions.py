@@ -44,8 +44,12 @@ def _write_r4_folder(tgz: Path, target: Path) -> None:
                     if resource.get("resourceType") == "StructureDefinition":
                         name = f"StructureDefinition-{resource['id']}.json"
                         (folder / name).write_text(json.dumps(resource), encoding="utf-8")
-        meta = {"name": "fhir-ldn.r4-definitions", "version": "4.0.1", "fhirVersions": ["4.0.1"],
-                "description": f"FHIR R4 4.0.1 StructureDefinitions from {R4_SOURCE[0]}@{R4_SOURCE[1]}"}
+        meta = {
+            "name": "fhir-ldn.r4-definitions",
+            "version": "4.0.1",
+            "fhirVersions": ["4.0.1"],
+            "description": f"FHIR R4 4.0.1 StructureDefinitions from {R4_SOURCE[0]}@{R4_SOURCE[1]}",
+        }
         (folder / "package.json").write_text(json.dumps(meta), encoding="utf-8")
         if not target.exists():
             staging.rename(target)

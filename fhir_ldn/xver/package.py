@@ -60,9 +60,14 @@ def convert_resources(package: Package, target: FhirTarget) -> tuple[list[Resour
     for resource in package:
         if is_own_profile(resource):
             conv.changes.add(
-                Change("StructureDefinition", "StructureDefinition (resource profiles)", "dropped", "",
-                       "the profiles constrain R5 elements and types; the converted resources are checked against "
-                       f"the {target.label} base definitions (see README)")
+                Change(
+                    "StructureDefinition",
+                    "StructureDefinition (resource profiles)",
+                    "dropped",
+                    "",
+                    "the profiles constrain R5 elements and types; the converted resources are checked against "
+                    f"the {target.label} base definitions (see README)",
+                )
             )
             continue
         for out in convert_one(conv, resource):
@@ -85,4 +90,6 @@ def convert_package(package: Package, target: FhirTarget) -> Package:
     """The package in the target version (same id, version and canonical; `fhir_version` the target's)."""
     resources, _ = convert_resources(package, target)
     meta = dataclasses.replace(package.meta, fhir_version=target.version)
-    return Package(meta, [(package.location(r) if package.get(r["resourceType"], r["id"]) else "", r) for r in resources])
+    return Package(
+        meta, [(package.location(r) if package.get(r["resourceType"], r["id"]) else "", r) for r in resources]
+    )

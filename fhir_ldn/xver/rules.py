@@ -20,16 +20,14 @@ RELATIONSHIP_TO_EQUIVALENCE = {
 
 def _data_requirement(conv: Converter, child: Child, value: Any, out: dict[str, Any]) -> None:
     """R5 action.input/output (title, requirement, relatedData) -> the DataRequirement R4 and R4B hold."""
-    requirement_child = conv.r5.node(child.type).child("requirement")
-    assert requirement_child is not None
+    requirement_child = conv.r5_child(child.type, "requirement")
     results = []
     for item in value:
         requirement = conv.value(requirement_child, requirement_child, item.get("requirement", {}))
         rest = {k: v for k, v in item.items() if k != "requirement"}
         if rest:  # the title (and relatedData) in the cross-version extension of the DataRequirement
             for key, sub in rest.items():
-                sub_child = conv.r5.node(child.type).child(key)
-                assert sub_child is not None
+                sub_child = conv.r5_child(child.type, key)
                 conv.extension(sub_child, sub, requirement, f"{conv.target.label} has no {sub_child.path}")
         results.append(requirement)
     out[child.name] = results
@@ -56,7 +54,9 @@ def _own_profiles_dropped(conv: Converter, child: Child, value: Any, out: dict[s
 COMMON_RULES: dict[str, Rule] = {
     "PlanDefinition.action.input": Rule(
         "moved",
-        "PlanDefinition.action.input (DataRequirement); title in " + XVER_EXTENSION + "PlanDefinition.action.input.title",
+        "PlanDefinition.action.input (DataRequirement); title in "
+        + XVER_EXTENSION
+        + "PlanDefinition.action.input.title",
         "R4/R4B's action.input is the DataRequirement itself (R5 wraps it with a title)",
         _data_requirement,
     ),

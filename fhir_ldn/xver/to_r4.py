@@ -92,9 +92,14 @@ def _clinical_use(conv: Converter, resource: Resource) -> Resource:
         out = conv.resource(resource, as_type="Basic")
         out["code"] = {"coding": [{"system": R5_RESOURCE_TYPES, "code": "ClinicalUseDefinition"}]}
         conv.changes.add(
-            Change("ClinicalUseDefinition", f"ClinicalUseDefinition (type {kind})", "moved", "Basic",
-                   "no R4 resource states a warning: Basic (code ClinicalUseDefinition) with cross-version "
-                   "extensions; its narrative carries the text")
+            Change(
+                "ClinicalUseDefinition",
+                f"ClinicalUseDefinition (type {kind})",
+                "moved",
+                "Basic",
+                "no R4 resource states a warning: Basic (code ClinicalUseDefinition) with cross-version "
+                "extensions; its narrative carries the text",
+            )
         )
         return ordered(out, conv.model.node("Basic"), first=("resourceType",))
     target_type, backbone = CLINICAL_USE_TYPES[kind]
@@ -111,13 +116,17 @@ def _clinical_use(conv: Converter, resource: Resource) -> Resource:
     if extensions:
         out["extension"] = extensions
     conv.changes.add(
-        Change("ClinicalUseDefinition", f"ClinicalUseDefinition.{backbone}", "moved", target_type,
-               f"R4 has one resource per kind of clinical use: type '{kind}' -> {target_type}, the "
-               f"{backbone} elements on it")
+        Change(
+            "ClinicalUseDefinition",
+            f"ClinicalUseDefinition.{backbone}",
+            "moved",
+            target_type,
+            f"R4 has one resource per kind of clinical use: type '{kind}' -> {target_type}, the "
+            f"{backbone} elements on it",
+        )
     )
     conv.changes.add(
-        Change("ClinicalUseDefinition", "ClinicalUseDefinition.type", "dropped", "",
-               "implied by the R4 resource type")
+        Change("ClinicalUseDefinition", "ClinicalUseDefinition.type", "dropped", "", "implied by the R4 resource type")
     )
     return ordered(out, node, first=("resourceType",))
 
@@ -139,8 +148,13 @@ def resource_to_r4(conv: Converter, resource: Resource) -> list[Resource]:
     resource_type = resource["resourceType"]
     if resource_type == "Citation":
         conv.changes.add(
-            Change("Citation", "Citation", "moved", "RelatedArtifact.citation + url on the citing resources",
-                   "R4 has no Citation resource (the PDDI-CDS way: the citation text and DOI on relatedArtifact)")
+            Change(
+                "Citation",
+                "Citation",
+                "moved",
+                "RelatedArtifact.citation + url on the citing resources",
+                "R4 has no Citation resource (the PDDI-CDS way: the citation text and DOI on relatedArtifact)",
+            )
         )
         return []
     if resource_type == "ClinicalUseDefinition":

@@ -27,8 +27,7 @@ def _relates_to(conv: Converter, child: Child, value: Any, out: dict[str, Any]) 
         if "resource" in item:
             converted["targetUri"] = item["resource"]
         for key in sorted(set(item) - {"type", "resource"}):
-            sub_child = r5_node.child(key)
-            assert sub_child is not None
+            sub_child = conv.r5_child(r5_node.key, key)
             conv.extension(sub_child, item[key], converted, f"R4B has no {sub_child.path}")
         results.append(converted)
     out["relatesTo"] = results
