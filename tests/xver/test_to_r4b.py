@@ -1,0 +1,60 @@
+"""R5 -> R4B: every resource parses with fhir.resources' R4B models (a second opinion), and the reshaped elements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from fhir_ldn.package.index import Package
+from fhir_ldn.xver.package import convert_resources
+from fhir_ldn.xver.targets import R4B
+
+
+@pytest.fixture(scope="module")
+def r4b(package: Package) -> dict[str, dict[str, Any]]:
+    resources, _ = convert_resources(package, R4B)
+    return {f"{r['resourceType']}/{r['id']}": r for r in resources}
+
+
+def test_every_resource_parses_with_the_r4b_models(r4b: dict[str, dict[str, Any]], package: Package) -> None:
+    assert len(r4b) == len([r for r in package if r["resourceType"] != "StructureDefinition"]) + 1
+    for key, resource in r4b.items():
+        model = get_fhir_model_class(resource["resourceType"])
+        model.model_validate(resource)  # raises on any element R4B does not define or types differently
+        assert "meta" not in resource or not any("fhir-ldn" in p for p in resource["meta"].get("profile", [])), key
+
+
+def test_the_r4b_models_reject_the_r5_form(package: Package) -> None:
+    """The second opinion can fail: the unconverted R5 PlanDefinition is not R4B."""
+    with pytest.raises(ValueError):
+        get_fhir_model_class("PlanDefinition").model_validate(package.require("PlanDefinition", "ldn-ssri-cds"))
+
+
+def test_citation_relates_to_becomes_relationship_type_and_target(r4b: dict[str, dict[str, Any]]) -> None:
+    relates = r4b["Citation/kim-ldn-ssri-article"]["citedArtifact"]["relatesTo"][0]
+    assert relates["relationshipType"]["coding"][0]["code"] == "cites"
+    assert relates["targetUri"].endswith("/Citation/mischoulon-2017")
+    labels = [e["valueString"] for e in relates["extension"] if e["url"].endswith("relatesTo.label")]
+    assert labels == ["R1"]
+
+
+def test_plan_definition_inputs_are_data_requirements(r4b: dict[str, dict[str, Any]], package: Package) -> None:
+    r5_action = package.require("PlanDefinition", "ldn-ssri-cds")["action"][0]
+    action = r4b["PlanDefinition/ldn-ssri-cds"]["action"][0]
+    assert [i["type"] for i in action["input"]] == [i["requirement"]["type"] for i in r5_action["input"]]
+    titles = [e["valueString"] for i in action["input"] for e in i["extension"]]
+    assert titles == [i["title"] for i in r5_action["input"]]
+    assert action["action"][0]["code"] == [r5_action["action"][0]["code"]]  # 0..1 in R5, 0..* in R4B
+
+
+def test_concept_map_relationship_becomes_equivalence(r4b: dict[str, dict[str, Any]], package: Package) -> None:
+    r5 = package.require("ConceptMap", "rxnorm-ingredient-to-atc")
+    converted = r4b["ConceptMap/rxnorm-ingredient-to-atc"]
+    r5_targets = [t for e in r5["group"][0]["element"] for t in e["target"]]
+    targets = [t for e in converted["group"][0]["element"] for t in e["target"]]
+    assert [t["code"] for t in targets] == [t["code"] for t in r5_targets]
+    assert {t["relationship"] for t in r5_targets} == {"equivalent"}
+    assert {t["equivalence"] for t in targets} == {"equivalent"}
+    assert converted["sourceUri"] == r5["sourceScopeUri"]
