@@ -81,7 +81,8 @@ def test_citations_become_citation_text_and_doi_on_the_citing_resources(
     r4: dict[str, dict[str, Any]], package: Package
 ) -> None:
     text = json.dumps([{k: v for k, v in r.items() if k != "text"} for r in r4.values()], ensure_ascii=False)
-    assert "/Citation/" not in text and '"Citation"' not in text
+    assert "/Citation/" not in text
+    assert '"Citation"' not in text
     cited = {
         a["resource"]
         for r in package

@@ -28,7 +28,7 @@ def test_every_resource_parses_with_the_r4b_models(r4b: dict[str, dict[str, Any]
 
 def test_the_r4b_models_reject_the_r5_form(package: Package) -> None:
     """The second opinion can fail: the unconverted R5 PlanDefinition is not R4B."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="validation error"):
         get_fhir_model_class("PlanDefinition").model_validate(package.require("PlanDefinition", "ldn-ssri-cds"))
 
 
