@@ -133,7 +133,7 @@ def _clinical_use(conv: Converter, resource: Resource) -> Resource:
 
 def _extension_context(resource: Resource) -> Resource:
     """An extension defined on ClinicalUseDefinition applies to the R4 resources that replace it."""
-    context = []
+    context: list[dict[str, Any]] = []
     for entry in resource.get("context", []):
         if entry.get("expression") == "ClinicalUseDefinition":
             types = sorted({t for t, _ in CLINICAL_USE_TYPES.values()} | {"Basic"})
