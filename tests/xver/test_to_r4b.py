@@ -58,3 +58,27 @@ def test_concept_map_relationship_becomes_equivalence(r4b: dict[str, dict[str, A
     assert {t["relationship"] for t in r5_targets} == {"equivalent"}
     assert {t["equivalence"] for t in targets} == {"equivalent"}
     assert converted["sourceUri"] == r5["sourceScopeUri"]
+
+
+def test_xml_bundles_round_trip_in_each_version(package: Package) -> None:
+    """The R4B and R4 Bundles as XML (written with that version's element order) read back to the same JSON."""
+    import json
+
+    from fhir_ldn.formats.xml_read import read_xml
+    from fhir_ldn.package.build import (
+        COLLECTION_JSON,
+        COLLECTION_XML,
+        TRANSACTION_JSON,
+        TRANSACTION_XML,
+        build_artifacts,
+    )
+    from fhir_ldn.xver.definitions import target_model
+    from fhir_ldn.xver.targets import R4
+
+    for target in (R4B, R4):
+        artifacts = build_artifacts(package, target)
+        assert artifacts == build_artifacts(package, target)  # deterministic
+        for xml_name, json_name in ((TRANSACTION_XML, TRANSACTION_JSON), (COLLECTION_XML, COLLECTION_JSON)):
+            document = read_xml(artifacts[xml_name], model=target_model(target))
+            assert document.problems == []
+            assert document.resource == json.loads(artifacts[json_name])
