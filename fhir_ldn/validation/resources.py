@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
+from fhir_ldn.validation import complies
 from fhir_ldn.validation.issues import Pointer
 from fhir_ldn.validation.model import CompiledStructure
 
@@ -51,9 +52,14 @@ def validate_resource(
     rpath = nested_path(path, resource) if parent is not None else rtype
     structures = profiles_for(walker, resource, base, explicit_profiles, rpath, pointer)
     node = FNode(resource, None, rtype, base.root)
+    # %rootResource: a contained resource's container; a Bundle entry or a Parameters resource is its own root
+    contained = parent is not None and len(pointer) >= 2 and pointer[-2] == "contained"
     rc = ResourceContext(
-        node=node, root=parent.root if parent is not None else node, resource=resource, path=rpath, parent=parent
+        node=node, root=parent.root if contained and parent is not None else node, resource=resource, path=rpath,
+        parent=parent,
     )
+    if rtype == "StructureDefinition" and parent is None:
+        complies.check(walker, resource, rpath, pointer)
     if rtype == "Bundle":
         index_bundle(walker, resource)
         outer, walker.in_bundle = walker.in_bundle, True
@@ -158,4 +164,4 @@ def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: P
         and target not in walker.bundle_resources
     ):
         text = f"URN reference is not locally contained within the bundle {target}"
-        walker.add("error", "not-found", f"{path}.reference", pointer, text, "Bundle_BUNDLE_Not_Local")
+        walker.add("warning", "required", path, pointer, text, "Bundle_BUNDLE_Not_Local")
