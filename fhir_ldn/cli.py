@@ -80,12 +80,10 @@ def _install_definitions() -> list[str]:
     """Install the R5 core and standard extensions packages, and the R4B and R4 base definitions, into the FHIR
     package cache if missing (npm pack, sha512 checked); returns a line per package saying where it is."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
-    from fhir_ldn.xver.definitions import ensure_r4_definitions, ensure_r4b_core
+    from fhir_ldn.xver.targets import R4, R4B
 
-    lines = [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in DEFINITION_PACKAGES]
-    lines.append(f"R4B core definitions (build, /fhir in 4.3) ready in {ensure_r4b_core()}")
-    lines.append(f"R4 core definitions (build, /fhir in 4.0) ready in {ensure_r4_definitions()}")
-    return lines
+    packages = [*DEFINITION_PACKAGES, R4B.core_package, R4.core_package]  # R4B/R4: the converted builds and /fhir
+    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in packages]
 
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
