@@ -46,7 +46,10 @@ class Converter:
     rules: Mapping[str, Rule]
     context: dict[str, Any] = field(default_factory=dict)  # what rules may consult (the package, ...)
     changes: set[Change] = field(default_factory=set)
+    # cross-version extension url -> (the R5 element it carries, the target elements it was placed on)
+    extensions_used: dict[str, tuple[Child, set[str]]] = field(default_factory=dict)
     resource_type: str = ""
+    placed_on: str = ""  # the target node whose children are being converted (an extension's context)
 
     def record(self, path: str, kind: str, to: str, why: str) -> None:
         self.changes.add(Change(self.resource_type, path, kind, to, why))
@@ -68,6 +71,13 @@ class Converter:
 
     def elements(self, obj: Mapping[str, Any], r5_node: Node, node: Node | None) -> dict[str, Any]:
         """The children of one R5 object, placed on the target object (`node`: its target shape)."""
+        outer, self.placed_on = self.placed_on, node.key if node is not None else self.placed_on
+        try:
+            return self._elements(obj, r5_node, node)
+        finally:
+            self.placed_on = outer
+
+    def _elements(self, obj: Mapping[str, Any], r5_node: Node, node: Node | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in obj.items():
             if key == "resourceType" or key.startswith("_"):
@@ -144,9 +154,11 @@ class Converter:
         target_node = self.model.nodes.get(target_child.type)
         return ordered(self.elements(value, self.r5.node(child.type), target_node), target_node)
 
-    def extension(self, child: Child, value: Any, out: dict[str, Any], why: str) -> None:
-        """Carry an element the target cannot hold in HL7's cross-version extension on its parent."""
+    def extension(self, child: Child, value: Any, out: dict[str, Any], why: str, placed_on: str = "") -> None:
+        """Carry an element the target cannot hold in HL7's cross-version extension on its parent (`placed_on`:
+        the target element `out` is, when it is not the one being converted)."""
         url = XVER_EXTENSION + child.path.replace("[x]", "")
+        self.extensions_used.setdefault(url, (child, set()))[1].add(placed_on or self.placed_on)
         for item in value if isinstance(value, list) else [value]:
             out.setdefault("extension", []).append({"url": url, **self.extension_value(child, item)})
         self.record(child.path, "extension", url, why)
@@ -235,16 +247,3 @@ def rename(to_name: str, why: str, *, to: str = "", values: Mapping[str, str] | 
 def drop(why: str) -> Rule:
     """The element left out of the target (`why` says where its meaning still is)."""
     return Rule("dropped", "", why, lambda conv, child, value, out: None)
-
-
-def first_and_extension(why: str) -> Rule:
-    """A list the target holds only once: the first item in place, the others in the cross-version extension."""
-
-    def apply(conv: Converter, child: Child, value: Any, out: dict[str, Any]) -> None:
-        items = value if isinstance(value, list) else [value]
-        target_child = child  # same name and type in the target, single
-        out[child.name] = conv.value(child, target_child, items[0])
-        if items[1:]:
-            conv.extension(child, items[1:], out, why)
-
-    return Rule("moved", "the first item in place, the others in the cross-version extension", why, apply)

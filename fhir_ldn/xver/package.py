@@ -79,7 +79,10 @@ def convert_resources(package: Package, target: FhirTarget) -> tuple[list[Resour
         for r5, out in converted
         if r5["resourceType"] != out["resourceType"] and r5["id"] == out["id"]
     }
-    resources = [_retarget(out, moved) for _, out in converted]
+    from fhir_ldn.xver.extensions import extension_definitions
+
+    definitions = extension_definitions(conv.extensions_used, package.meta, target, conv.model)
+    resources = [_retarget(out, moved) for _, out in converted] + definitions
     for r in resources:
         if r.get("meta") == {}:
             del r["meta"]

@@ -18,6 +18,36 @@ RELATIONSHIP_TO_EQUIVALENCE = {
 }
 
 
+# Code systems R5 publishes under http://hl7.org/fhir/ that R4 and R4B bind in HL7 Terminology (THO) instead: the
+# Citation value sets of R4B include the THO system. Every code the package uses, with its display, was checked in
+# the THO code systems of hl7.terminology.r4 7.0.1 (the packages' terminology dependency).
+R5_SYSTEMS_IN_THO = {
+    f"http://hl7.org/fhir/{name}": f"http://terminology.hl7.org/CodeSystem/{name}"
+    for name in (
+        "artifact-url-classifier",
+        "citation-artifact-classifier",
+        "cited-artifact-classification-type",
+        "cited-medium",
+        "contributor-role",
+        "contributor-summary-type",
+        "published-in-type",
+        "title-type",
+    )
+}
+
+
+def _coding_system(conv: Converter, child: Child, value: Any, out: dict[str, Any]) -> None:
+    out["system"] = R5_SYSTEMS_IN_THO.get(value, value)
+    if value in R5_SYSTEMS_IN_THO:
+        conv.record(
+            f"Coding.system {value}",
+            "converted",
+            R5_SYSTEMS_IN_THO[value],
+            f"{conv.target.label} binds the HL7 Terminology code system; R5 publishes it under hl7.org/fhir "
+            "(same codes and displays)",
+        )
+
+
 def _data_requirement(conv: Converter, child: Child, value: Any, out: dict[str, Any]) -> None:
     """R5 action.input/output (title, requirement, relatedData) -> the DataRequirement R4 and R4B hold."""
     requirement_child = conv.r5_child(child.type, "requirement")
@@ -28,7 +58,8 @@ def _data_requirement(conv: Converter, child: Child, value: Any, out: dict[str, 
         if rest:  # the title (and relatedData) in the cross-version extension of the DataRequirement
             for key, sub in rest.items():
                 sub_child = conv.r5_child(child.type, key)
-                conv.extension(sub_child, sub, requirement, f"{conv.target.label} has no {sub_child.path}")
+                why = f"{conv.target.label} has no {sub_child.path}"
+                conv.extension(sub_child, sub, requirement, why, "DataRequirement")
         results.append(requirement)
     out[child.name] = results
 
@@ -52,6 +83,7 @@ def _own_profiles_dropped(conv: Converter, child: Child, value: Any, out: dict[s
 
 
 COMMON_RULES: dict[str, Rule] = {
+    "Coding.system": Rule("", "", "", _coding_system),
     "PlanDefinition.action.input": Rule(
         "moved",
         "PlanDefinition.action.input (DataRequirement); title in "

@@ -28,7 +28,7 @@ def _relates_to(conv: Converter, child: Child, value: Any, out: dict[str, Any]) 
             converted["targetUri"] = item["resource"]
         for key in sorted(set(item) - {"type", "resource"}):
             sub_child = conv.r5_child(r5_node.key, key)
-            conv.extension(sub_child, item[key], converted, f"R4B has no {sub_child.path}")
+            conv.extension(sub_child, item[key], converted, f"R4B has no {sub_child.path}", child.path)
         results.append(converted)
     out["relatesTo"] = results
 
