@@ -49,7 +49,9 @@ def apply_context(request: HookRequest, version: str) -> ApplyContext:
 def respond(rule: CdsRule, request: HookRequest, drafts: Sequence[Entry], existing: Sequence[Entry]) -> str:
     """The response body as JSON text, `{"cards": [...]}`; `{"cards": []}` when no card applies."""
     pool = build_pool(drafts, existing)
-    facts = medication_facts(drafts, request.selections, existing, pool, rule.product_strengths, rule.visible_codes)
+    facts = medication_facts(
+        drafts, request.selections, existing, pool, rule.product_strengths, rule.visible_codes, rule.names
+    )
     templates = rule.decide(request.hook, facts)
     if not templates:
         return '{"cards":[]}'
