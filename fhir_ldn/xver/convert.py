@@ -85,7 +85,7 @@ class Converter:
             child = r5_node.child(key)
             if child is None:
                 raise ConversionError(f"{r5_node.key} has no element '{key}' in R5")
-            rule = self.rules.get(child.path) or self.rules.get(f"{child.path}:{key}")
+            rule = self.rules.get(child.path)
             if rule is not None:
                 rule.apply(self, child, value, out)
                 if rule.kind:  # a rule with no kind records what it did itself
@@ -117,6 +117,9 @@ class Converter:
             out[key] = self.value(child, target_child, value)
             if f"_{key}" in obj:
                 out[f"_{key}"] = obj[f"_{key}"]
+        lost = [k for k in obj if k.startswith("_") and k not in out]
+        if lost:  # an id or extension on a primitive that was moved, renamed or dropped: never lose it silently
+            raise ConversionError(f"{r5_node.key}: the primitive extensions {', '.join(lost)} cannot be carried")
         return out
 
     def same_type(self, child: Child, target_child: Child) -> bool:

@@ -12,7 +12,6 @@ from fhir_ldn.xver.convert import Change, Converter, Rule
 from fhir_ldn.xver.definitions import target_model
 from fhir_ldn.xver.targets import R4, R4B, FhirTarget
 
-EXTENSION_BASE = "http://hl7.org/fhir/StructureDefinition/Extension"
 ConvertOne = Callable[[Converter, Resource], list[Resource]]
 
 

@@ -87,3 +87,15 @@ def test_xml_bundles_round_trip_in_each_version(package: Package) -> None:
             document = read_xml(artifacts[xml_name], model=target_model(target))
             assert document.problems == []
             assert document.resource == json.loads(artifacts[json_name])
+
+
+def test_a_primitive_extension_the_conversion_cannot_carry_is_an_error(package: Package) -> None:
+    from fhir_ldn.xver.convert import ConversionError
+    from fhir_ldn.xver.package import converter
+
+    plan = dict(package.require("PlanDefinition", "ldn-ssri-cds"))
+    kept = converter(package, R4B).resource({**plan, "_title": {"id": "t1"}})
+    assert kept["_title"] == {"id": "t1"}  # copied with its element
+    concept_map = dict(package.require("ConceptMap", "rxnorm-ingredient-to-atc"))
+    with pytest.raises(ConversionError, match="_sourceScopeUri"):
+        converter(package, R4B).resource({**concept_map, "_sourceScopeUri": {"id": "s1"}})  # renamed by a rule
