@@ -76,20 +76,21 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
-def _install_definitions() -> list[str]:
-    """Install the R5 core and standard extensions packages, and the R4B and R4 base definitions, into the FHIR
-    package cache if missing (npm pack, sha512 checked); returns a line per package saying where it is."""
+def _install_definitions(*, converted: bool = False) -> list[str]:
+    """Install the R5 core and standard extensions packages (and with `converted` the R4B and R4 core packages,
+    for the R4B/R4 builds and /fhir in 4.3 and 4.0) into the FHIR package cache if missing (npm pack, sha512
+    checked); returns a line per package saying where it is."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
     from fhir_ldn.xver.targets import R4, R4B
 
-    packages = [*DEFINITION_PACKAGES, R4B.core_package, R4.core_package]  # R4B/R4: the converted builds and /fhir
+    packages = [*DEFINITION_PACKAGES, *((R4B.core_package, R4.core_package) if converted else ())]
     return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in packages]
 
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.core_defs import ensure_package
 
-    for line in _install_definitions():
+    for line in _install_definitions(converted=True):
         sys.stdout.write(line + "\n")
     if args.examples:
         sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")

@@ -8,7 +8,14 @@ from typing import Any, Literal
 from fastapi import Request
 from fastapi.responses import Response
 
-from fhir_ldn.errors import BusinessRuleError, NotAcceptableError, RequestError, UnsupportedMediaTypeError
+from fhir_ldn.core_defs import package_cache_dir
+from fhir_ldn.errors import (
+    BusinessRuleError,
+    DefinitionsUnavailableError,
+    NotAcceptableError,
+    RequestError,
+    UnsupportedMediaTypeError,
+)
 from fhir_ldn.formats.decimal_json import dumps as dumps_keeping_decimals
 from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
 from fhir_ldn.formats.json_bytes import dump_bytes
@@ -59,12 +66,23 @@ def fhir_version(request: Request) -> FhirTarget:
             return R5
         target = target_for(version)
         if target is not None:
-            return target
+            return _installed(target)
         refused.append(version)
     if refused:
         served = ", ".join(sorted(t.short for t in TARGETS.values()))
         raise NotAcceptableError(f"FHIR version {', '.join(refused)} is not served here; fhirVersion can be {served}")
     return R5
+
+
+def _installed(target: FhirTarget) -> FhirTarget:
+    """The target, if its core package is in the FHIR package cache: a request never waits on npm (503 until
+    `fhir-ldn setup` has installed it)."""
+    name, version = target.core_package
+    if not target.is_r5 and not (package_cache_dir() / f"{name}#{version}" / "package" / "package.json").is_file():
+        raise DefinitionsUnavailableError(
+            f"FHIR {target.short} content needs {name}#{version} in the FHIR package cache: run 'fhir-ldn setup'"
+        )
+    return target
 
 
 def response_format(request: Request) -> Format:

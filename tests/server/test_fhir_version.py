@@ -84,3 +84,12 @@ def test_downloads_in_a_version(client: TestClient) -> None:
     types = {e["resource"]["resourceType"] for e in r4b["entry"]}
     assert types == {e["resource"]["resourceType"] for e in r5["entry"]}  # R4B has every R5 type of the package
     assert r4b != r5
+
+
+def test_without_the_core_package_a_version_is_503_never_a_download(
+    client: TestClient, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(tmp_path))  # empty: no R4 core, and nothing may be fetched
+    response = client.get("/fhir/PlanDefinition/ldn-ssri-cds", headers=R4)
+    assert response.status_code == 503
+    assert "fhir-ldn setup" in response.json()["issue"][0]["details"]["text"]
