@@ -26,14 +26,13 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.package.loader import load_package, load_traceability
     from fhir_ldn.site.files import site_files
     from fhir_ldn.traceability import check_traceability, render_markdown
+    from fhir_ldn.xver.targets import TARGETS
 
     package = load_package(settings)
     trace = load_traceability(settings)
     problems = check_traceability(package, trace)
     if problems:
         raise PackageError("traceability is incomplete:\n  " + "\n  ".join(problems), location="docs/traceability.json")
-    from fhir_ldn.xver.targets import TARGETS
-
     root: Path = args.out
     versions = list(TARGETS) if args.fhir_version == "all" else [args.fhir_version]
     for version in versions:
@@ -73,6 +72,25 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
         sys.stdout.write(text)
     if problems:
         exit_with(ExitCode.PACKAGE, "traceability problems:\n  " + "\n  ".join(problems))
+    return ExitCode.OK
+
+
+def _recognition(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.cds.recognition import embedded, recognition_markdown
+    from fhir_ldn.package.loader import load_package
+
+    block = recognition_markdown(load_package(settings))
+    if args.readme is None:
+        sys.stdout.write(block + "\n")
+        return ExitCode.OK
+    try:
+        text = args.readme.read_text(encoding="utf-8")
+        old = embedded(text)
+        if old is None:
+            exit_with(ExitCode.USAGE, f"{args.readme} has no recognition block (the markers) to replace")
+        args.readme.write_text(text.replace(old, block), encoding="utf-8")
+    except OSError as exc:
+        exit_with(ExitCode.USAGE, f"cannot update {args.readme}: {exc}")
     return ExitCode.OK
 
 
@@ -134,6 +152,11 @@ def parser() -> argparse.ArgumentParser:
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
     trace.add_argument("--out", type=Path, help="write to this file instead of stdout")
     trace.set_defaults(run=_traceability)
+    recognition = sub.add_parser(
+        "recognition", help="print the table of how the CDS service recognises drugs and doses (from the package)"
+    )
+    recognition.add_argument("--readme", type=Path, help="replace the block between the markers in this file instead")
+    recognition.set_defaults(run=_recognition)
     setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
     setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
     setup.set_defaults(run=_setup)
