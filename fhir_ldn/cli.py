@@ -107,9 +107,13 @@ def _install_definitions(*, converted: bool = False) -> list[str]:
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.core_defs import ensure_package
+    from fhir_ldn.core_defs.versions import release_for
 
     for line in _install_definitions(converted=True):
         sys.stdout.write(line + "\n")
+    for version in args.fhir_version:
+        for name, package_version in release_for(version).packages:
+            sys.stdout.write(f"{name}#{package_version} ready in {ensure_package(name, package_version)}\n")
     if args.examples:
         sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
     return ExitCode.OK
@@ -159,6 +163,12 @@ def parser() -> argparse.ArgumentParser:
     recognition.set_defaults(run=_recognition)
     setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
     setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
+    setup.add_argument(
+        "--fhir-version",
+        action="append",
+        default=[],
+        help="also install the definitions of this FHIR version for the validator: 4.0.1 or 4.3.0 (repeatable)",
+    )
     setup.set_defaults(run=_setup)
     validate = sub.add_parser("validate", help="validate FHIR R5 JSON/XML files against the core and package profiles")
     from fhir_ldn.validation.command import add_arguments

@@ -176,3 +176,22 @@ async def read_resource(request: Request) -> dict[str, Any]:
     """Read and parse the request body as a FHIR resource in JSON or XML."""
     fmt = body_format(request)
     return parse_body(await request.body(), fmt)
+
+
+def body_fhir_version(request: Request) -> str | None:
+    """The FHIR version the body declares with the `fhirVersion` MIME parameter of Content-Type (e.g.
+    `application/fhir+json; fhirVersion=4.0`), as a full version ("4.0.1"); None when absent; 415 when it names
+    a version this server cannot read."""
+    from fhir_ldn.core_defs.versions import known_release
+
+    content_type = request.headers.get("content-type") or ""
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "fhirversion":
+            release = known_release(value.strip().strip('"'))
+            if release is None:
+                raise UnsupportedMediaTypeError(
+                    f"fhirVersion '{value.strip()}' is not supported: send 5.0, 4.3 or 4.0 (or leave it out for 5.0)"
+                )
+            return release.version
+    return None

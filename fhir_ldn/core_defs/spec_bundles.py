@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fhir_ldn.errors import FhirLdnError
-
 _R4_BUNDLES = (
     "profiles-types.json",
     "profiles-resources.json",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fhir_ldn.errors import UnknownFhirVersionError
 
+
 @dataclass(frozen=True)
 class FhirRelease:
     """One FHIR version and the packages that define it."""
@@ -23,7 +24,9 @@ class FhirRelease:
 # The HL7 validator loads the `.r4` extensions package for R4 and R4B (there is no `.r4b` one on the registry).
 _EXTENSIONS_R4 = ("hl7.fhir.uv.extensions.r4", "5.3.0-ballot-tc1")
 RELEASES: dict[str, FhirRelease] = {
-    "5.0.0": FhirRelease("5.0.0", "R5", ("hl7.fhir.r5.core", "5.0.0"), ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")),
+    "5.0.0": FhirRelease(
+        "5.0.0", "R5", ("hl7.fhir.r5.core", "5.0.0"), ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
+    ),
     "4.3.0": FhirRelease("4.3.0", "R4B", ("hl7.fhir.r4b.core", "4.3.0"), _EXTENSIONS_R4),
     "4.0.1": FhirRelease("4.0.1", "R4", ("hl7.fhir.r4.core", "4.0.1"), _EXTENSIONS_R4),
 }

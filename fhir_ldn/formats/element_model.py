@@ -1,4 +1,4 @@
-"""The shape of every resource and data type of a FHIR version (R5 by default), derived from the core StructureDefinition snapshots.
+"""The shape of every resource and data type of a FHIR version (R5 by default), from the core snapshots.
 
 One `Node` per resource, data type, primitive type and backbone element (keyed `Patient`, `HumanName`,
 `string`, `Patient.contact`): its children in StructureDefinition order, each with its JSON/XML name (choice
@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from fhir_ldn.core_defs import CoreDefinitions, load_core_definitions
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 SYSTEM_TYPE_PREFIX = "http://hl7.org/fhirpath/System."
 FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 

@@ -17,7 +17,7 @@ from typing import Any
 from fhir_ldn.formats.element_model import element_model
 from fhir_ldn.formats.instance_paths import hl7_expression, json_path, location_of
 from fhir_ldn.formats.xml_read import XmlDocument, XmlProblem, read_xml
-from fhir_ldn.formats.xml_safety import HARDENED_PARSER, XmlFormatError
+from fhir_ldn.formats.xml_safety import HARDENED_PARSER, XmlFormatError, XmlRootError, encoding_problem
 from fhir_ldn.formats.xml_write import write_xml
 from fhir_ldn.formats.xsd import validate_xsd
 
@@ -30,6 +30,8 @@ __all__ = [
     "XmlDocument",
     "XmlFormatError",
     "XmlProblem",
+    "XmlRootError",
+    "encoding_problem",
     "hl7_expression",
     "json_path",
     "location_of",

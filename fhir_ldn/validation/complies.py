@@ -19,7 +19,7 @@ _STRENGTH = {"example": 0, "preferred": 1, "extensible": 2, "required": 3}
 def check(walker: Walker, sd: dict[str, Any], path: str, pointer: Pointer) -> None:
     """One error per claimed profile the StructureDefinition `sd` does not comply with."""
     claims = [
-        e.get("valueCanonical")
+        str(e["valueCanonical"])
         for e in sd.get("extension", [])
         if isinstance(e, dict) and e.get("url") == COMPLIES_WITH and isinstance(e.get("valueCanonical"), str)
     ]
@@ -70,7 +70,9 @@ def _slice_key(elem: Elem) -> str:
 def _element_differences(have: Elem, want: Elem, element_id: str, claimed: CompiledStructure) -> list[str]:
     out = []
     if have.min < want.min:
-        out.append(f"The min value of '{have.min}' on the path {element_id} does not comply with the value '{want.min}'")
+        out.append(
+            f"The min value of '{have.min}' on the path {element_id} does not comply with the value '{want.min}'"
+        )
     if want.max >= 0 and (have.max < 0 or have.max > want.max):
         shown = "*" if have.max < 0 else str(have.max)
         out.append(f"The max value of '{shown}' on the path {element_id} does not comply with the value '{want.max}'")

@@ -151,10 +151,12 @@ def _package_manifest(path: Path) -> dict[str, Any] | None:
         if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
             with tarfile.open(path, "r:*") as tar:
                 handle = tar.extractfile("package/package.json")
-                return json.loads(handle.read()) if handle is not None else None
+                data = json.loads(handle.read()) if handle is not None else None
+                return data if isinstance(data, dict) else None
         for candidate in (path / "package.json", path / "package" / "package.json"):
             if path.is_dir() and candidate.is_file():
-                return json.loads(candidate.read_bytes())
+                data = json.loads(candidate.read_bytes())
+                return data if isinstance(data, dict) else None
     except (OSError, KeyError, ValueError, tarfile.TarError):
         return None
     return None
@@ -179,7 +181,7 @@ def declared_version(sources: list[Path], files: list[Path]) -> str | None:
             continue
         try:
             resource = _parse_any(source, "5.0.0")
-        except Exception:  # noqa: BLE001 - an unreadable file declares nothing; validation reports it
+        except Exception:
             resource = None
         versions = resource.get("fhirVersion") if isinstance(resource, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") == "ImplementationGuide":

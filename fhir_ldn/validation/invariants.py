@@ -21,7 +21,8 @@ from fhir_ldn.validation.model import Constraint
 # these yield an empty result (a failure) where the rule means "nothing to check".
 _FIXES_BY_KEY = {"txt-2": "htmlChecks2()"}
 _REF_1_R4 = (
-    "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))"
+    "reference.startsWith('#').not() or "
+    "(reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))"
 )
 _REF_1_R5 = _REF_1_R4 + " or (reference='#' and %rootResource!=%resource)"
 _FIXES_BY_EXPRESSION = {

@@ -14,7 +14,7 @@ from typing import Any
 from fhir_ldn.core_defs.versions import DEFAULT_VERSION, release_for
 from fhir_ldn.errors import DefinitionsUnavailableError, Issue
 from fhir_ldn.formats.element_model import element_model
-from fhir_ldn.formats.xml import XmlFormatError, location_of, read_xml
+from fhir_ldn.formats.xml import XmlFormatError, XmlRootError, encoding_problem, location_of, read_xml
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.validation.definitions import CoreSource, DefinitionSource
 from fhir_ldn.validation.issues import ValidationIssue
@@ -140,11 +140,30 @@ class Validator:
     ) -> ValidationResult:
         """Validate FHIR XML: structural problems of the XML itself (unknown or misplaced elements, empty
         elements, bad lexical forms) from the reader, then the JSON form it reads as, like JSON input."""
+        found: list[Issue] = []
+        encoding = encoding_problem(content)
+        if encoding is not None:
+            found.append(Issue("error", "invalid", encoding[0], "XML", message_id="XML_ENCODING_INVALID"))
+            if encoding[1]:
+                text = "The content cannot be read as UTF-8 XML"
+                return ValidationResult(
+                    [*found, Issue("fatal", "invalid", text, "(xml)", message_id="XML_PARSE_ERROR")]
+                )
         try:
             document = read_xml(content, locations=positions, model=element_model(self.session.source.fhir_version))
+        except XmlRootError as exc:
+            text = (
+                "This content cannot be parsed (unknown or unrecognized XML Root element namespace/name "
+                f"'{exc.namespace}::{exc.name}')"
+            )
+            return ValidationResult(
+                [*found, Issue("fatal", "structure", text, exc.name, message_id="XML_ROOT_UNKNOWN")]
+            )
         except XmlFormatError as exc:
-            return ValidationResult([Issue("fatal", "invalid", str(exc), "(xml)", message_id="XML_PARSE_ERROR")])
+            fatal = Issue("fatal", "invalid", str(exc), "(xml)", message_id="XML_PARSE_ERROR")
+            return ValidationResult([*found, fatal])
         walker = Walker(self.session, xml=True)
+        walker.issues.extend(ValidationIssue(i.severity, i.code, i.text, str(i.expression)) for i in found)
         for problem in document.problems:
             walker.issues.append(
                 ValidationIssue(

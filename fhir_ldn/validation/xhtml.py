@@ -212,6 +212,10 @@ def _inspect(text: str) -> XhtmlReport:
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
+        inner_ns = etree.QName(node).namespace
+        if node is not root and inner_ns != XHTML_NS:
+            text = f"Wrong namespace on the XHTML ('{inner_ns or ''}', should be '{XHTML_NS}')"
+            problems.append(("XHTML_XHTML_NS_InValid", text))
         name = etree.QName(node).localname
         if name not in ELEMENTS:
             problems.append(("XHTML_XHTML_Element_Illegal", f"Invalid element name in the XHTML ('{name}')"))
