@@ -19,6 +19,7 @@ response::
     │   ├── BusinessRuleError         (422, business-rule)
     │   │   └── ApplyError            (422, business-rule) a definition cannot be applied (kind, dynamicValue)
     │   ├── InputFileError            (400, invalid)     a file or folder given to the CLI cannot be read
+    │   ├── UnknownFhirVersionError   (400, not-supported) a FHIR version the validator has no definitions for
     │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
     │                                 unknown value set/code system/supplement, broken compose, bad filter
     ├── UpstreamError                 (502, transient)   a server we called failed
@@ -117,6 +118,12 @@ class RequestError(FhirLdnError):
     http_status = 400
 
 
+class UnknownFhirVersionError(RequestError):
+    """A FHIR version the validator has no definitions for (a CLI usage error; 400 from a server)."""
+
+    issue_code = "not-supported"
+
+
 class NotFoundError(RequestError):
     """The addressed resource, operation or service does not exist."""
 
@@ -129,6 +136,13 @@ class UnsupportedMediaTypeError(RequestError):
 
     issue_code = "not-supported"
     http_status = 415
+
+
+class NotAcceptableError(RequestError):
+    """The client asked (Accept) only for something this server cannot answer, e.g. an unserved FHIR version."""
+
+    issue_code = "not-supported"
+    http_status = 406
 
 
 class PayloadTooLargeError(RequestError):

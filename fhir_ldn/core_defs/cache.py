@@ -2,6 +2,7 @@
 
 Missing packages are fetched with `npm pack` from the npm registry, their sha512 is checked against the
 value pinned here, and they are extracted with `tarfile` (data filter: no links, no absolute paths).
+A core package the registry does not carry (R4) is assembled from the specification's bundles (`spec_bundles`).
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
     ("hl7.fhir.r5.examples", "5.0.0"): (
         "sha512-+fOu1d5DqAQMorvTVx0bYrnTPl+Z2YovBkLMcJf6E+jMh61+SbeAEWqzxyO/wE7LBots7hBXwy8tN7n6iBRjOw=="
     ),
-    # the standard extensions (the only R5 version on npm); the validator loads their definitions
+    ("hl7.fhir.r4b.core", "4.3.0"): (
+        "sha512-2Xa3QB5PQxNchsA8chSq3OLMHJf55iEc44bZCFaRarX6Leo8qjeTXSq4RNSMpvKtfG4u7CkWpEmlQtb0rwLWFw=="
+    ),
+    # the standard extensions (the only R5 and R4 versions on npm); the validator loads their definitions
     ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1"): (
         "sha512-LjFkDQ542nlYNKV5dWz06XAhsZPapfJ5/XqqOPsGgLEGP4xBznATtFLdApL0O0dlNlvD5diiX7s2o50xKXvPfg=="
+    ),
+    ("hl7.fhir.uv.extensions.r4", "5.3.0-ballot-tc1"): (
+        "sha512-mhPmWj0dZvIC7JQLkqxT42/UpoIyYwFtSiIZbhX/ArfX96hR5oTqNvAUvMD+dMH45m4mGMQ19WyCZFpP1OLEbQ=="
     ),
 }
 
@@ -103,6 +110,10 @@ def ensure_package(name: str, version: str, cache: Path | None = None) -> Path:
     folder = cache / f"{name}#{version}" / "package"
     if (folder / "package.json").is_file():
         return folder
+    from fhir_ldn.core_defs.spec_bundles import SPEC_BUNDLES, install_from_bundles
+
+    if (name, version) in SPEC_BUNDLES:  # not on the registry: assembled from the specification's bundles
+        return install_from_bundles(name, version, cache, _npm_pack) / "package"
     with tempfile.TemporaryDirectory() as tmp:
         tgz = _npm_pack(name, version, Path(tmp))
         return install_tarball(tgz, name, version, cache) / "package"

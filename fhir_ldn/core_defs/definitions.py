@@ -12,7 +12,7 @@ from typing import Any
 from fhir_ldn.core_defs.cache import ensure_package
 
 INDEX_FILE = ".fhir-ldn-index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 _INDEXED_TYPES = {
     "StructureDefinition",
     "ValueSet",
@@ -34,9 +34,17 @@ def _build_index(folder: Path) -> dict[str, Any]:
         if data.get("resourceType") not in _INDEXED_TYPES or not isinstance(data.get("url"), str):
             continue
         by_url[data["url"]] = path.name
-        if data["resourceType"] == "StructureDefinition" and data.get("derivation") == "specialization":
+        if data["resourceType"] == "StructureDefinition" and defines_type(data):
             types[data["type"]] = data["url"]
     return {"index-version": INDEX_VERSION, "by_url": by_url, "types": types}
+
+
+def defines_type(sd: dict[str, Any]) -> bool:
+    """Whether a StructureDefinition defines a type: a specialization, or a root (R4's Resource and Element
+    have neither a base nor a derivation)."""
+    if sd.get("derivation") == "specialization":
+        return True
+    return "baseDefinition" not in sd and sd.get("kind") in ("resource", "complex-type", "primitive-type")
 
 
 def _cached_json(path: Path, key: str, version: int, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The shape of every R5 resource and data type, derived from the core StructureDefinition snapshots.
+"""The shape of every resource and data type of a FHIR version (R5 by default), from the core snapshots.
 
 One `Node` per resource, data type, primitive type and backbone element (keyed `Patient`, `HumanName`,
 `string`, `Patient.contact`): its children in StructureDefinition order, each with its JSON/XML name (choice
@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from fhir_ldn.core_defs import CoreDefinitions, load_core_definitions
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 SYSTEM_TYPE_PREFIX = "http://hl7.org/fhirpath/System."
 FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 
@@ -190,6 +190,14 @@ def model_from_compact(data: dict[str, Any]) -> ElementModel:
 
 
 @cache
-def element_model() -> ElementModel:
-    """The R5 element model (built from the core package on first use, then read from its cache file)."""
-    return model_from_compact(load_core_definitions().derived("element-model", MODEL_VERSION, build_compact_model))
+def element_model(fhir_version: str = "5.0.0") -> ElementModel:
+    """The element model of a FHIR version (R5 unless named; built from its core package on first use, then
+    read from its cache file)."""
+    if fhir_version == "5.0.0":
+        core = load_core_definitions()
+    else:
+        from fhir_ldn.core_defs import load_package_definitions
+        from fhir_ldn.core_defs.versions import release_for
+
+        core = load_package_definitions(*release_for(fhir_version).core)
+    return model_from_compact(core.derived("element-model", MODEL_VERSION, build_compact_model))

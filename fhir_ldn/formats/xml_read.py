@@ -23,7 +23,7 @@ from fhir_ldn.formats.decimal_json import JsonDecimal
 from fhir_ldn.formats.element_model import Child, ElementModel, Node, element_model
 from fhir_ldn.formats.instance_paths import hl7_expression
 from fhir_ldn.formats.xml_positions import LineIndex, div_spans, start_tag_ends
-from fhir_ldn.formats.xml_safety import HARDENED_PARSER, XmlFormatError, document_text, parse_untrusted
+from fhir_ldn.formats.xml_safety import HARDENED_PARSER, XmlRootError, document_text, parse_untrusted
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
@@ -83,7 +83,8 @@ def _texts(el: etree._Element) -> list[str]:
 
 
 def _child_xpath(xpath: str, ns: str, local: str) -> str:
-    return f"{xpath}/{'f:' if ns == FHIR_NS else ''}{local}"
+    """The HL7 validator's XPath of a child: `f:` for FHIR, `?:` for an element in another namespace."""
+    return f"{xpath}/{'f:' if ns == FHIR_NS else '?:' if ns else ''}{local}"
 
 
 class _Reader:
@@ -365,10 +366,11 @@ def read_xml(xml: bytes, *, locations: bool = True, model: ElementModel | None =
     root = parse_untrusted(xml)
     ns, local = _split(root.tag) if isinstance(root.tag, str) else ("", "")
     if ns != FHIR_NS:
-        raise XmlFormatError(f"the root element must be in the FHIR namespace {FHIR_NS} (found '{ns or 'none'}')")
+        message = f"the root element must be in the FHIR namespace {FHIR_NS} (found '{ns or 'none'}')"
+        raise XmlRootError(message, ns, local)
     model = model or element_model()
     if model.resource(local) is None:
-        raise XmlFormatError(f"unknown resource type '{local}'")
+        raise XmlRootError(f"unknown resource type '{local}'", ns, local)
     text = document_text(xml if isinstance(xml, bytes) else xml.encode("utf-8"), root)
     reader = _Reader(model, root, text, locations)
     for sibling in root.itersiblings(preceding=True):

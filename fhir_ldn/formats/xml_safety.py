@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 # No DTDs, no entity expansion, no network, bounded trees (libxml2's default depth and text-size limits).
@@ -12,6 +14,15 @@ HARDENED_PARSER = etree.XMLParser(
 
 class XmlFormatError(ValueError):
     """The bytes are not acceptable FHIR XML (malformed, DTD/entities, wrong namespace, unknown type)."""
+
+
+class XmlRootError(XmlFormatError):
+    """Well-formed XML whose root element is not a FHIR resource (another namespace or an unknown name)."""
+
+    def __init__(self, message: str, namespace: str, name: str):
+        super().__init__(message)
+        self.namespace = namespace
+        self.name = name
 
 
 def parse_untrusted(xml: bytes | str) -> etree._Element:
@@ -39,3 +50,21 @@ def document_text(xml: bytes, root: etree._Element) -> str | None:
         return xml.decode(encoding)
     except (LookupError, UnicodeDecodeError):
         return None
+
+
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def encoding_problem(xml: bytes) -> tuple[str, bool] | None:
+    """FHIR XML is UTF-8: (why not, whether the document is unreadable as such) for other encodings, else None.
+
+    A UTF-16 document (byte-order mark) cannot be read as UTF-8 at all; a document declaring another encoding
+    is read in that encoding if it can be."""
+    if xml[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return "The XML encoding is invalid (must be UTF-8, found a UTF-16 byte-order mark)", True
+    found = _DECLARED_ENCODING.match(xml[:200])
+    if found is not None:
+        declared = found.group(1).decode("ascii", "replace")
+        if declared.lower().replace("-", "").replace("_", "") != "utf8":
+            return f"The XML encoding is invalid (must be UTF-8, not '{declared}')", False
+    return None

@@ -1,4 +1,4 @@
-"""`fhir-ldn validate PATH... [--ig PATH]... [--profile URL]... [--output json|text]` (the CLI's I/O edge)."""
+"""`fhir-ldn validate PATH... [--ig PATH]... [--profile URL]... [--fhir-version V] [--output json|text]` (CLI I/O)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fhir_ldn.core_defs.versions import DEFAULT_VERSION, release_for
 from fhir_ldn.errors import ExitCode, InputFileError
-from fhir_ldn.validation.inputs import FileResolver, ig_resources, instance_files, read_source
+from fhir_ldn.validation.inputs import FileResolver, declared_version, ig_resources, instance_files, read_source
 from fhir_ldn.validation.session import Options, Session
 from fhir_ldn.validation.validator import ValidationResult, Validator, default_source
 
@@ -33,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--best-practice", action="store_true", help="report best-practice invariants (dom-6...) as warnings"
     )
+    parser.add_argument(
+        "--fhir-version",
+        help="validate as FHIR 5.0.0 (R5), 4.3.0 (R4B) or 4.0.1 (R4); default: the version a package (package.json) "
+        "or an ImplementationGuide among the inputs declares, else 5.0.0",
+    )
 
 
 def package_definitions() -> list[dict[str, Any]]:
@@ -44,11 +50,13 @@ def package_definitions() -> list[dict[str, Any]]:
 
 
 def build_validator(
-    igs: list[dict[str, Any]], *, with_package: bool, best_practice: bool
+    igs: list[dict[str, Any]], *, with_package: bool, best_practice: bool, fhir_version: str = DEFAULT_VERSION
 ) -> tuple[Validator, FileResolver]:
-    extra = (package_definitions() if with_package else []) + igs
-    resolver = FileResolver(extra)
-    session = Session(default_source(extra), options=Options(best_practice=best_practice), resolver=resolver)
+    """A validator for one FHIR version; the knowledge package's own (R5) definitions are loaded for R5 only."""
+    extra = (package_definitions() if with_package and fhir_version == DEFAULT_VERSION else []) + igs
+    resolver = FileResolver(extra, fhir_version)
+    source = default_source(extra, fhir_version=fhir_version)
+    session = Session(source, options=Options(best_practice=best_practice), resolver=resolver)
     return Validator(session), resolver
 
 
@@ -74,10 +82,14 @@ def run(args: argparse.Namespace) -> ExitCode:
     files = instance_files(list(args.paths))
     if not files:
         raise InputFileError("no *.json or *.xml files to validate")
+    fhir_version = release_for(args.fhir_version).version if args.fhir_version else None
+    fhir_version = fhir_version or declared_version([*args.ig, *args.paths], files) or DEFAULT_VERSION
     igs: list[dict[str, Any]] = []
     for ig in args.ig:
-        igs.extend(ig_resources(ig))
-    validator, resolver = build_validator(igs, with_package=not args.no_package, best_practice=args.best_practice)
+        igs.extend(ig_resources(ig, fhir_version))
+    validator, resolver = build_validator(
+        igs, with_package=not args.no_package, best_practice=args.best_practice, fhir_version=fhir_version
+    )
     results: list[tuple[str, ValidationResult]] = []
     for path in files:
         source = read_source(path)

@@ -1,4 +1,4 @@
-"""Where the validator finds canonical resources: the R5 core package plus extra resources (package, --ig).
+"""Where the validator finds canonical resources: a core package (R5, R4B or R4) plus extra resources (package, --ig).
 
 Extra resources shadow the core ones with the same url. Versioned canonicals (`url|1.0.0`) pick that
 version when it is loaded, else the only or latest one.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Protocol
+
+from fhir_ldn.core_defs.definitions import defines_type
 
 Resource = dict[str, Any]
 CANONICAL_TYPES = frozenset({"StructureDefinition", "ValueSet", "CodeSystem", "ConceptMap", "NamingSystem"})
@@ -24,8 +26,9 @@ class CoreSource(Protocol):
 class DefinitionSource:
     """Canonical resources by url: extra ones first, then each package in order (core first)."""
 
-    def __init__(self, cores: Iterable[CoreSource] = (), extra: Iterable[Resource] = ()):
+    def __init__(self, cores: Iterable[CoreSource] = (), extra: Iterable[Resource] = (), fhir_version: str = "5.0.0"):
         self.cores = list(cores)
+        self.fhir_version = fhir_version  # the version the cores define (instances are read as this version)
         self._extra: dict[str, list[Resource]] = {}
         self._types: dict[str, Resource] = {}
         self.generation = 0
@@ -40,7 +43,7 @@ class DefinitionSource:
             versions = self._extra.setdefault(url, [])
             versions[:] = [v for v in versions if v.get("version") != r.get("version")]
             versions.append(r)
-            if r.get("resourceType") == "StructureDefinition" and r.get("derivation") == "specialization":
+            if r.get("resourceType") == "StructureDefinition" and defines_type(r):
                 self._types[str(r.get("type"))] = r
         self.generation += 1
 

@@ -17,8 +17,37 @@ from fhir_ldn.fhirpath.operators import FhirPathEvaluationError, value_of
 from fhir_ldn.fhirpath.parser import Ast, FhirPathParseError
 from fhir_ldn.validation.model import Constraint
 
-# Expressions published wrongly in R5, replaced as the HL7 validator does (FHIRPathExpressionFixer).
+# Expressions published wrongly (R4, R4B, R5), replaced as the HL7 validator does: an absent element makes
+# these yield an empty result (a failure) where the rule means "nothing to check".
 _FIXES_BY_KEY = {"txt-2": "htmlChecks2()"}
+_REF_1_R4 = (
+    "reference.startsWith('#').not() or "
+    "(reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))"
+)
+_REF_1_R5 = _REF_1_R4 + " or (reference='#' and %rootResource!=%resource)"
+_FIXES_BY_EXPRESSION = {
+    _REF_1_R4: f"reference.exists() implies (reference = '#' or ({_REF_1_R4}))",  # ref-1, R4/R4B
+    _REF_1_R5: f"reference.exists() implies ({_REF_1_R5})",  # ref-1, R5
+    "fullUrl.contains('/_history/').not()": "fullUrl.exists() implies fullUrl.contains('/_history/').not()",  # bld-8
+    "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')": "name.exists() implies name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')",
+    "probability is decimal implies (probability as decimal) <= 100": (
+        "(probability.exists() and (probability is decimal)) implies ((probability as decimal) <= 100)"
+    ),
+    "enableWhen.count() > 2 implies enableBehavior.exists()": "enableWhen.count() >= 2 implies enableBehavior.exists()",
+    "generated='generated' implies source.empty()": "generation='generated' implies source.empty()",
+    "(component.empty() and hasMember.empty()) implies (dataAbsentReason or value)": (
+        "(component.empty() and hasMember.empty()) implies (dataAbsentReason.exists() or value.exists())"
+    ),
+    "isModifier implies isModifierReason.exists()": (
+        "(isModifier.exists() and isModifier) implies isModifierReason.exists()"
+    ),
+    "differential.element.all(id) and differential.element.id.trace('ids').isDistinct()": (
+        "differential.element.all(id.exists()) and differential.element.id.trace('ids').isDistinct()"
+    ),
+    "snapshot.element.all(id) and snapshot.element.id.trace('ids').isDistinct()": (
+        "snapshot.element.all(id.exists()) and snapshot.element.id.trace('ids').isDistinct()"
+    ),
+}
 _NATIVE = frozenset({"ele-1"})
 _VOLATILE_FUNCTIONS = frozenset(
     {
@@ -43,7 +72,10 @@ _CONSTANT_VARIABLES = frozenset({"ucum", "sct", "loinc"})
 
 
 def expression_for(constraint: Constraint) -> str:
-    return _FIXES_BY_KEY.get(constraint.key, constraint.expression)
+    fixed = _FIXES_BY_KEY.get(constraint.key)
+    if fixed is not None:
+        return fixed
+    return _FIXES_BY_EXPRESSION.get(constraint.expression, constraint.expression)
 
 
 @dataclass(eq=False)

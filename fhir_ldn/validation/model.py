@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,22 @@ def _type_code(t: dict[str, Any]) -> str:
     if code.startswith(SYSTEM_PREFIX):
         return "System." + code[len(SYSTEM_PREFIX) :]
     return code
+
+
+def _merged_types(types: Iterable[TypeRef]) -> tuple[TypeRef, ...]:
+    """One TypeRef per type code: older profiles list a type once per (target) profile (STU3 style)."""
+    merged: dict[str, TypeRef] = {}
+    for t in types:
+        seen = merged.get(t.code)
+        if seen is None:
+            merged[t.code] = t
+        else:
+            merged[t.code] = TypeRef(
+                t.code,
+                seen.profiles + tuple(p for p in t.profiles if p not in seen.profiles),
+                seen.target_profiles + tuple(p for p in t.target_profiles if p not in seen.target_profiles),
+            )
+    return tuple(merged.values())
 
 
 @dataclass(eq=False)
@@ -256,7 +273,7 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
     last = path.rsplit(".", 1)[-1]
     is_choice = last.endswith("[x]")
     name = last[:-3] if is_choice else last
-    types = tuple(
+    types = _merged_types(
         TypeRef(_type_code(t), tuple(t.get("profile", [])), tuple(t.get("targetProfile", [])))
         for t in ed.get("type", [])
         if isinstance(t, dict)
@@ -265,6 +282,8 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
         suffix_types = {_cap(t.code): t.code for t in types}
     else:
         suffix_types = {"": types[0].code} if len(types) == 1 else {"": "Element"}
+        if len(types) > 1 and all(structure.registry.is_resource_type(t.code) for t in types):
+            suffix_types = {"": "Resource"}  # a resource slot profiled to several resource types
     regex = None
     for t in ed.get("type", []):
         for ext in t.get("extension", []) if isinstance(t, dict) else []:

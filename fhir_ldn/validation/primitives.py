@@ -87,7 +87,7 @@ def _valid_tz(tz: str | None) -> bool:
 def _valid_clock(hour: str | None, minute: str | None, second: str | None) -> bool:
     if hour is None:
         return True
-    return int(hour) < 24 and int(minute or 0) < 60 and int(second or 0) < 60
+    return int(hour) < 24 and int(minute or 0) < 60 and int(second or 0) <= 60  # :60 is a leap second (FHIR regex)
 
 
 def valid_date(text: str) -> bool:

@@ -11,6 +11,48 @@ from fhir_ldn.validation.snapshot import SnapshotError, generate_snapshot
 PRIMITIVE_BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 
+def renamed_choices_as_slices(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Older profiles constrain one type of a choice by renaming it (`Observation.valueQuantity` next to
+    `Observation.value[x]`); read such an element as the type slice `value[x]:valueQuantity`, as R4+ spells it."""
+    choice_types: dict[str, set[str]] = {}  # choice path -> its type codes, capitalised as in JSON names
+    for e in elements:
+        if str(e.get("path", "")).endswith("[x]"):
+            codes = {str(t.get("code", "")) for t in e.get("type", []) if isinstance(t, dict)}
+            choice_types.setdefault(str(e["path"]), set()).update(c[:1].upper() + c[1:] for c in codes)
+    renames: dict[str, tuple[str, str]] = {}  # renamed path -> (choice path, slice name)
+    for e in elements:
+        path = e.get("path")
+        if not isinstance(path, str) or "." not in path or path.endswith("[x]"):
+            continue
+        parent, name = path.rsplit(".", 1)
+        for i in range(len(name) - 1, 0, -1):
+            if name[i].isupper() and name[i:] in choice_types.get(f"{parent}.{name[:i]}[x]", ()):
+                renames[path] = (f"{parent}.{name[:i]}[x]", name)
+                break
+    if not renames:
+        return elements
+    ids = {e.get("id") for e in elements}
+    out = []
+    for e in elements:
+        path = str(e.get("path", ""))
+        head = next((p for p in renames if path == p or path.startswith(p + ".")), None)
+        if head is None:
+            out.append(e)
+            continue
+        choice, slice_name = renames[head]
+        copy = dict(e)
+        copy["path"] = choice + path[len(head) :]
+        element_id = str(e.get("id", path))
+        head_id = element_id[: len(element_id) - (len(path) - len(head))]
+        choice_id = head_id.rsplit(".", 1)[0] + "." + choice.rsplit(".", 1)[1]
+        as_slice = choice_id in ids  # else the renamed element is the only definition of the choice there
+        copy["id"] = (f"{choice_id}:{slice_name}" if as_slice else choice_id) + element_id[len(head_id) :]
+        if path == head and as_slice:
+            copy["sliceName"] = slice_name
+        out.append(copy)
+    return out
+
+
 class StructureRegistry:
     """Compiles and caches StructureDefinitions from a DefinitionSource."""
 
@@ -42,7 +84,7 @@ class StructureRegistry:
         """The snapshot elements of `sd`, generated from its base when it has only a differential."""
         snapshot = sd.get("snapshot", {}).get("element") if isinstance(sd.get("snapshot"), dict) else None
         if snapshot:
-            return list(snapshot)
+            return renamed_choices_as_slices(list(snapshot))
         try:
             return generate_snapshot(sd, self)
         except SnapshotError as exc:

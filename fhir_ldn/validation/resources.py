@@ -3,9 +3,11 @@ spec), nested resources (contained, Bundle entries) and the Bundle's fullUrl ind
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
+from fhir_ldn.validation import bundles, complies
 from fhir_ldn.validation.issues import Pointer
 from fhir_ldn.validation.model import CompiledStructure
 
@@ -51,11 +53,21 @@ def validate_resource(
     rpath = nested_path(path, resource) if parent is not None else rtype
     structures = profiles_for(walker, resource, base, explicit_profiles, rpath, pointer)
     node = FNode(resource, None, rtype, base.root)
+    # %rootResource: a contained resource's container; a Bundle entry or a Parameters resource is its own root
+    contained = parent is not None and len(pointer) >= 2 and pointer[-2] == "contained"
     rc = ResourceContext(
-        node=node, root=parent.root if parent is not None else node, resource=resource, path=rpath, parent=parent
+        node=node,
+        root=parent.root if contained and parent is not None else node,
+        resource=resource,
+        path=rpath,
+        parent=parent,
     )
+    check_contained_used(walker, resource, rpath, pointer)
+    if rtype == "StructureDefinition" and parent is None:
+        complies.check(walker, resource, rpath, pointer)
     if rtype == "Bundle":
         index_bundle(walker, resource)
+        bundles.check_full_urls(walker, resource, rpath, pointer)
         outer, walker.in_bundle = walker.in_bundle, True
         try:
             walker.walk_structures(resource, structures, rc, pointer)
@@ -149,6 +161,19 @@ def index_bundle(walker: Walker, bundle: dict[str, Any]) -> None:
                 walker.bundle_resources.setdefault(full_url, resource)
 
 
+def check_local_reference(walker: Walker, reference: Any, path: str, pointer: Pointer, rc: ResourceContext) -> None:
+    """A local reference (`#id`) must name a resource contained in the container (`#` alone is the container)."""
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(target, str) or not target.startswith("#") or target == "#":
+        return
+    container = rc.root.v if isinstance(rc.root.v, dict) else rc.resource
+    contained = container.get("contained") if isinstance(container, dict) else None
+    ids = {c.get("id") for c in contained if isinstance(c, dict)} if isinstance(contained, list) else set()
+    if target[1:] not in ids:
+        text = f"Unable to resolve resource with reference '{target}'"
+        walker.add("error", "structure", path, pointer, text, "Reference_REF_CantResolve")
+
+
 def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: Pointer) -> None:
     """Inside a Bundle, a urn:uuid/urn:oid reference must point to one of its entries."""
     target = reference.get("reference") if isinstance(reference, dict) else None
@@ -158,4 +183,47 @@ def check_bundle_reference(walker: Walker, reference: Any, path: str, pointer: P
         and target not in walker.bundle_resources
     ):
         text = f"URN reference is not locally contained within the bundle {target}"
-        walker.add("error", "not-found", f"{path}.reference", pointer, text, "Bundle_BUNDLE_Not_Local")
+        walker.add("warning", "required", path, pointer, text, "Bundle_BUNDLE_Not_Local")
+
+
+_LOCAL_LINK = re.compile(r"""(?:src|href)\s*=\s*["'](#[^"']+)["']""")
+
+
+def _strings(value: Any, out: set[str]) -> None:
+    """Every local reference (`#id`) in a value: reference/canonical/uri strings, and links in narrative."""
+    if isinstance(value, str):
+        if value.startswith("#"):
+            out.add(value)
+        elif "<" in value:
+            out.update(_LOCAL_LINK.findall(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def check_contained_used(walker: Walker, resource: dict[str, Any], path: str, pointer: Pointer) -> None:
+    """dom-3, as the HL7 validator checks it: a contained resource is referenced (`#id`) from its container
+    (narrative links included) or from another contained resource, or refers to its container (`#`)."""
+    contained = resource.get("contained")
+    if not isinstance(contained, list) or not contained:
+        return
+    outside: set[str] = set()
+    _strings({k: v for k, v in resource.items() if k != "contained"}, outside)
+    inside: list[set[str]] = []
+    for item in contained:
+        found: set[str] = set()
+        _strings(item, found)
+        inside.append(found)
+    for i, item in enumerate(contained):
+        rid = item.get("id") if isinstance(item, dict) else None
+        others = set().union(*(s for j, s in enumerate(inside) if j != i))
+        if not isinstance(rid, str) or f"#{rid}" in outside | others or "#" in inside[i]:
+            continue
+        text = (
+            f"The contained resource '{rid}' is not referenced to from elsewhere in the containing resource nor "
+            "does it refer to the containing resource"
+        )
+        walker.add("error", "invalid", f"{path}.contained[{i}]", (*pointer, "contained", i), text, "Contained_Orphan")

@@ -203,6 +203,13 @@ class Session:
         if key not in cache:
             from fhir_ldn.validation.structure import Walker as _Walker
 
+            structure = self.registry.compiled(profile)
+            if structure is not None and structure.type not in self.registry.ancestors(
+                str(resource.get("resourceType"))
+            ):
+                cache[key] = False  # a profile of another type (a Patient profile never fits an Observation)
+                return False
+
             inner = _Walker(self, walker.duplicates)
             inner.bundle_resources = walker.bundle_resources
             inner.validate_resource(resource, str(resource.get("resourceType", "")), (), None, [profile])

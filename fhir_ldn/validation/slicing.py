@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fhir_ldn.validation.structure import ResourceContext, Walker
 
 _EXTENSION_SLICING = Slicing((("value", "url"),), "open", False)
+_TYPE_SLICING = Slicing((("type", "$this"),), "open", False)
 
 
 def _slicing_of(elem: Elem) -> Slicing | None:
@@ -25,6 +26,8 @@ def _slicing_of(elem: Elem) -> Slicing | None:
         return elem.slicing
     if elem.name in ("extension", "modifierExtension"):
         return _EXTENSION_SLICING
+    if elem.is_choice and elem.slices:
+        return _TYPE_SLICING  # type slices of a choice (value[x]:valueQuantity) need no declared slicing
     return None
 
 
@@ -206,7 +209,7 @@ def _split_path(path: str) -> list[str]:
             continue
         current += ch
     parts.append(current)
-    return parts
+    return [p for p in parts if p != "$this"]  # `$this.resource` names the same element as `resource`
 
 
 def _discriminator_matches(

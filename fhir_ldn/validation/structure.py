@@ -153,8 +153,10 @@ class Walker:
             fixed.check(self, obj, None, elem, path, pointer)
         if tcode == "Coding":
             self.session.bindings.check_coding(self, obj, path, pointer)
-        elif tcode == "Reference" and self.in_bundle:
-            resources.check_bundle_reference(self, obj, path, pointer)
+        elif tcode == "Reference":
+            resources.check_local_reference(self, obj, path, pointer, rc)
+            if self.in_bundle:
+                resources.check_bundle_reference(self, obj, path, pointer)
         if elem.binding is not None and tcode in _CODED:
             self.session.bindings.check(self, obj, elem, tcode, path, pointer, rc.resource)
 
@@ -162,6 +164,9 @@ class Walker:
         self, value: Any, ext: Any, elem: Elem, tcode: str, path: str, pointer: Pointer, rc: ResourceContext
     ) -> None:
         fhir_type = tcode[7:].lower() if tcode.startswith("System.") else tcode
+        resource_id = elem.path == f"{elem.structure.type}.id" and elem.structure.kind == "resource"
+        if fhir_type == "string" and resource_id:
+            fhir_type = "id"  # R4 types Resource.id as a System.String; it is an id all the same
         if value is not None:
             if not shape.json_type_ok(self, value, fhir_type, path, pointer):
                 return
@@ -175,7 +180,11 @@ class Walker:
                         if elem.path == "ElementDefinition.id":
                             continue  # ids of element definitions are not FHIR ids (as in the HL7 validator)
                         if elem.path == f"{elem.structure.type}.id" and elem.structure.kind == "resource":
-                            message = f"Invalid Resource id: Invalid Characters ('{text}')"
+                            message = (
+                                f"Invalid Resource id: Too long ({len(text)} chars)"
+                                if len(text) > 64
+                                else f"Invalid Resource id: Invalid Characters ('{text}')"
+                            )
                             message_id = "Resource_RES_ID_Malformed"
                     self.add(severity, code, path, pointer, message, message_id)
                 for severity, code, message_id, message in primitives.check_length(text, elem.max_length):
@@ -304,6 +313,8 @@ class Walker:
         session = self.session
         ctx = None
         for c in constraints:
+            if c.key == "dom-3":
+                continue  # checked natively for every contained resource (resources.check_contained_used)
             if c.key == "ele-1":
                 if isinstance(focus.v, dict) and not ele1_holds(focus.v, None) and focus.v:
                     self.add(

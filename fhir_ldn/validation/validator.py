@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, EXTENSIONS_PACKAGE
+from fhir_ldn.core_defs.versions import DEFAULT_VERSION, release_for
 from fhir_ldn.errors import DefinitionsUnavailableError, Issue
-from fhir_ldn.formats.xml import XmlFormatError, location_of, read_xml
+from fhir_ldn.formats.element_model import element_model
+from fhir_ldn.formats.xml import XmlFormatError, XmlRootError, encoding_problem, location_of, read_xml
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.validation.definitions import CoreSource, DefinitionSource
 from fhir_ldn.validation.issues import ValidationIssue
@@ -24,21 +25,28 @@ from fhir_ldn.validation.structure import Walker
 _SEVERITY_ORDER = {"fatal": 0, "error": 1, "warning": 2, "information": 3}
 
 
-def core_sources(*, install: bool = True) -> list[CoreSource]:
-    """The R5 core package and the standard extensions package, installed into the FHIR package cache on first
-    use (`install=False`: DefinitionsUnavailableError instead of fetching, for servers answering requests)."""
-    from fhir_ldn.core_defs import load_core_definitions, load_package_definitions, package_cache_dir
+def core_sources(*, install: bool = True, fhir_version: str = DEFAULT_VERSION) -> list[CoreSource]:
+    """The core package of a FHIR version (R5 by default) and its standard extensions package, installed into
+    the FHIR package cache on first use (`install=False`: DefinitionsUnavailableError instead of fetching, for
+    servers answering requests)."""
+    from fhir_ldn.core_defs import load_package_definitions, package_cache_dir
 
+    release = release_for(fhir_version)
     if not install:
-        for name, version in DEFINITION_PACKAGES:
+        for name, version in release.packages:
             if not (package_cache_dir() / f"{name}#{version}" / "package" / "package.json").is_file():
-                raise DefinitionsUnavailableError(f"{name}#{version} is not installed: run 'fhir-ldn setup'")
-    return [load_core_definitions(), load_package_definitions(*EXTENSIONS_PACKAGE)]
+                setup = "fhir-ldn setup" + ("" if release.version == DEFAULT_VERSION else f" --fhir-version {version}")
+                raise DefinitionsUnavailableError(f"{name}#{version} is not installed: run '{setup}'")
+    return [load_package_definitions(*release.core), load_package_definitions(*release.extensions)]
 
 
-def default_source(extra: Iterable[dict[str, Any]] = (), *, install: bool = True) -> DefinitionSource:
-    """The definitions the validator uses: `extra` (package, --ig) over the core and extensions packages."""
-    return DefinitionSource(core_sources(install=install), extra)
+def default_source(
+    extra: Iterable[dict[str, Any]] = (), *, install: bool = True, fhir_version: str = DEFAULT_VERSION
+) -> DefinitionSource:
+    """The definitions the validator uses: `extra` (package, --ig) over the core and extensions packages of
+    a FHIR version (R5 by default)."""
+    version = release_for(fhir_version).version
+    return DefinitionSource(core_sources(install=install, fhir_version=version), extra, fhir_version=version)
 
 
 @dataclass
@@ -132,11 +140,30 @@ class Validator:
     ) -> ValidationResult:
         """Validate FHIR XML: structural problems of the XML itself (unknown or misplaced elements, empty
         elements, bad lexical forms) from the reader, then the JSON form it reads as, like JSON input."""
+        found: list[Issue] = []
+        encoding = encoding_problem(content)
+        if encoding is not None:
+            found.append(Issue("error", "invalid", encoding[0], "XML", message_id="XML_ENCODING_INVALID"))
+            if encoding[1]:
+                text = "The content cannot be read as UTF-8 XML"
+                return ValidationResult(
+                    [*found, Issue("fatal", "invalid", text, "(xml)", message_id="XML_PARSE_ERROR")]
+                )
         try:
-            document = read_xml(content, locations=positions)
+            document = read_xml(content, locations=positions, model=element_model(self.session.source.fhir_version))
+        except XmlRootError as exc:
+            text = (
+                "This content cannot be parsed (unknown or unrecognized XML Root element namespace/name "
+                f"'{exc.namespace}::{exc.name}')"
+            )
+            return ValidationResult(
+                [*found, Issue("fatal", "structure", text, exc.name, message_id="XML_ROOT_UNKNOWN")]
+            )
         except XmlFormatError as exc:
-            return ValidationResult([Issue("fatal", "invalid", str(exc), "(xml)", message_id="XML_PARSE_ERROR")])
+            fatal = Issue("fatal", "invalid", str(exc), "(xml)", message_id="XML_PARSE_ERROR")
+            return ValidationResult([*found, fatal])
         walker = Walker(self.session, xml=True)
+        walker.issues.extend(ValidationIssue(i.severity, i.code, i.text, str(i.expression)) for i in found)
         for problem in document.problems:
             walker.issues.append(
                 ValidationIssue(

@@ -145,6 +145,10 @@ _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _CACHED_TEXT_LENGTH = 20_000  # longer narratives are checked without caching (512 of 2 MiB would be 1 GiB)
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+_URL_PUNCTUATION = frozenset(";?:@&=+$.,/%-_~#[]!'()*|")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# Schemes a reader can follow from a narrative link (urn:, oid: and the like name things, they locate nothing).
+_HYPERLINK_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp", "mailto", "tel", "fax", "sms", "data", "file"})
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,10 @@ def _inspect(text: str) -> XhtmlReport:
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
+        inner_ns = etree.QName(node).namespace
+        if node is not root and inner_ns != XHTML_NS:
+            text = f"Wrong namespace on the XHTML ('{inner_ns or ''}', should be '{XHTML_NS}')"
+            problems.append(("XHTML_XHTML_NS_InValid", text))
         name = etree.QName(node).localname
         if name not in ELEMENTS:
             problems.append(("XHTML_XHTML_Element_Illegal", f"Invalid element name in the XHTML ('{name}')"))
@@ -222,10 +230,60 @@ def _inspect(text: str) -> XhtmlReport:
                     )
                 )
                 names_ok = False
+    problems.extend(_link_problems(root))
     has_content = bool("".join(root.itertext()).strip()) or any(
         isinstance(n.tag, str) and etree.QName(n).localname == "img" for n in root.iter()
     )
     return XhtmlReport(None, tuple(problems), names_ok, has_content)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why a link target is not a valid URL (the HL7 validator's rule: RFC 3986 characters only), or None."""
+    if url == "":
+        return "The URL is empty"
+    if url.startswith("data:"):
+        parts = url[5:].split(",")
+        if len(parts) != 2:
+            return "The data: URL must have exactly one ',' between the media type and the data"
+        return None
+    bad = sorted({ch for ch in url if not (ch.isalnum() or ch in _URL_PUNCTUATION)})
+    if not bad:
+        return None
+    count = sum(1 for ch in url if ch in bad)
+    listed = ",".join(f"'{ch}'" for ch in bad)
+    return f"URL contains {count} Invalid Character{'s' if count != 1 else ''}: {listed}"
+
+
+def _location(node: etree._Element) -> str:
+    names = [etree.QName(n).localname for n in (*reversed(list(node.iterancestors())), node)]
+    return "/".join(names)
+
+
+def _link_problems(root: etree._Element) -> list[tuple[str, str]]:
+    """Links (a@href, img@src) must be valid URLs; hyperlinks must use a scheme a browser can follow."""
+    out: list[tuple[str, str]] = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        name = etree.QName(node).localname
+        attribute = {"a": "href", "img": "src"}.get(name)
+        url = node.get(attribute) if attribute is not None else None
+        if url is None:
+            continue
+        why = _url_problem(url)
+        if why is not None:
+            out.append(("XHTML_URL_INVALID", f"The URL is not valid because '({why})': {url}"))
+        scheme = _SCHEME.match(url)
+        if name == "a" and scheme is not None and scheme.group(1).lower() not in _HYPERLINK_SCHEMES:
+            label = "".join(node.itertext()).strip()
+            out.append(
+                (
+                    "XHTML_XHTML_HYPERLINK_SCHEME",
+                    f"Hyperlink scheme '{scheme.group(1)}' in '{url}' at '{_location(node)}' for '{label}' is not "
+                    "a valid hyperlinkable scheme",
+                )
+            )
+    return out
 
 
 def check(walker: Walker, text: str, path: str, pointer: Pointer) -> None:

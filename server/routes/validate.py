@@ -1,8 +1,9 @@
-"""POST /fhir/$validate and /fhir/{type}/$validate: validate a resource against R5 and profiles.
+"""POST /fhir/$validate and /fhir/{type}/$validate: validate a resource against R5 (or R4B, R4) and profiles.
 
 The body is the resource (FHIR JSON or XML), or a Parameters resource with `resource` and optional `profile`
-parameters; `?profile=url` works too. The answer is an OperationOutcome (200 whether or not the resource is
-valid) in the format the client asked for.
+parameters; `?profile=url` works too. The `fhirVersion` parameter of Content-Type picks the version
+(`application/fhir+json; fhirVersion=4.0`; default 5.0). The answer is an OperationOutcome (200 whether or
+not the resource is valid) in the format the client asked for.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fhir_ldn.core_defs.versions import DEFAULT_VERSION
 from fhir_ldn.errors import RequestError
 from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
 from fhir_ldn.package.index import Package
-from fhir_ldn.validation.validator import ValidationResult, Validator, package_validator
+from fhir_ldn.validation.session import Session
+from fhir_ldn.validation.validator import ValidationResult, Validator, default_source, package_validator
 from server.fhir import app_state
-from server.negotiation import body_format, fhir_response, parse_body
+from server.negotiation import body_fhir_version, body_format, fhir_response, parse_body
 from server.offload import SerialWorker
 
 router = APIRouter(prefix="/fhir", tags=["validation"])
@@ -28,12 +31,17 @@ _VALIDATOR_KEY = "validator"
 _WORKER_KEY = "validator.worker"
 
 
-def _validator(package: Package, extras: dict[str, object]) -> Validator:
-    """The validator for the app's package, built on first use (the R5 core packages must be installed)."""
-    found = extras.get(_VALIDATOR_KEY)
+def _validator(package: Package, extras: dict[str, object], fhir_version: str | None = None) -> Validator:
+    """The validator for a FHIR version, built on first use (its core packages must be installed): for R5 it
+    knows the app's package; for R4B and R4 the core and extensions packages of that version."""
+    key = _VALIDATOR_KEY if fhir_version in (None, DEFAULT_VERSION) else f"{_VALIDATOR_KEY}.{fhir_version}"
+    found = extras.get(key)
     if not isinstance(found, Validator):
-        found = package_validator(package, install=False)
-        extras[_VALIDATOR_KEY] = found
+        if key == _VALIDATOR_KEY:
+            found = package_validator(package, install=False)
+        else:
+            found = Validator(Session(default_source(install=False, fhir_version=str(fhir_version))))
+        extras[key] = found
     return found
 
 
@@ -94,10 +102,11 @@ async def _validate(request: Request, resource_type: str | None) -> Response:
     if not content.strip():
         raise RequestError("the request body is empty: send the resource to validate")
     profiles = request.query_params.getlist("profile")
+    version = body_fhir_version(request)
     parameters = _parameters(content, fmt)
 
     def validate() -> ValidationResult:
-        validator = _validator(state.package, state.extras)  # built on first use: off the loop too
+        validator = _validator(state.package, state.extras, version)  # built on first use: off the loop too
         if parameters is not None:
             resource, more = _from_parameters(parameters)
             return validator.validate_resource(resource, [*profiles, *more], expected_type=resource_type)

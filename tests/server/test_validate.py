@@ -75,3 +75,21 @@ def test_bad_requests(fhir_client: TestClient) -> None:
     assert broken.json()["issue"][0]["severity"] == "fatal"
     empty_param = parameters(("resource", {"valueString": "x"}))
     assert fhir_client.post("/fhir/$validate", json=empty_param, headers={"Content-Type": FHIR_JSON}).status_code == 400
+
+
+def test_the_fhir_version_mime_parameter_picks_the_definitions(fhir_client: TestClient) -> None:
+    """R4's MedicationStatement.medicationCodeableConcept is R5's `medication` (a CodeableReference)."""
+    r4 = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "naltrexone"},
+        "subject": {"display": "a patient"},
+    }
+    as_r4 = fhir_client.post("/fhir/$validate", json=r4, headers={"Content-Type": f"{FHIR_JSON}; fhirVersion=4.0"})
+    assert as_r4.status_code == 200
+    assert [i for i in issues(as_r4.json()) if i[0] in ("error", "fatal")] == []
+    as_r5 = fhir_client.post("/fhir/$validate", json=r4, headers={"Content-Type": FHIR_JSON})
+    assert ("error", "structure", "MedicationStatement") in issues(as_r5.json())
+    unknown = fhir_client.post("/fhir/$validate", json=r4, headers={"Content-Type": f"{FHIR_JSON}; fhirVersion=3.0"})
+    assert unknown.status_code == 415
+    assert unknown.json()["issue"][0]["code"] == "not-supported"

@@ -108,3 +108,34 @@ def test_references_resolve_to_files_next_to_the_instance(tmp_path: Path, capsys
     team["participant"][0]["member"]["reference"] = "Practitioner/1"  # type: ignore[index]
     code, out, _ = run(capsys, str(write(tmp_path / "team.json", team)), "--no-package")
     assert code == 0
+
+
+R4_STATEMENT = {
+    "resourceType": "MedicationStatement",
+    "status": "active",
+    "medicationCodeableConcept": {"text": "naltrexone"},
+    "subject": {"display": "a patient"},
+}
+
+
+def test_fhir_version_picks_the_core_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """R4's medicationCodeableConcept is valid R4 and unknown in R5 (the default)."""
+    statement = write(tmp_path / "ms.json", R4_STATEMENT)
+    assert run(capsys, str(statement), "--fhir-version", "4.0.1", "--no-package")[0] == 0
+    assert run(capsys, str(statement), "--fhir-version", "4.0", "--no-package")[0] == 0
+    code, out, _ = run(capsys, str(statement), "--no-package")
+    assert code == 1
+    assert "medicationCodeableConcept" in out
+    code, _, err = run(capsys, str(statement), "--fhir-version", "3.0.1")
+    assert code == 2
+    assert "FHIR version '3.0.1' is not supported" in err
+
+
+def test_the_version_a_package_declares_is_the_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    statement = write(tmp_path / "ms.json", R4_STATEMENT)
+    ig = tmp_path / "ig"
+    ig.mkdir()
+    write(ig / "package.json", {"name": "example.r4", "version": "1.0.0", "fhirVersions": ["4.0.1"]})
+    assert run(capsys, str(statement), "--ig", str(ig), "--no-package")[0] == 0
+    (ig / "package.json").write_text(json.dumps({"name": "example.r5", "fhirVersions": ["5.0.0"]}))
+    assert run(capsys, str(statement), "--ig", str(ig), "--no-package")[0] == 1

@@ -29,7 +29,28 @@ def test_valid_xml(core_validator: Validator) -> None:
     assert core_validator.validate_xml(xml).valid
     assert not core_validator.validate_xml(b"<Patient>").valid
     result = core_validator.validate_xml(b'<Patient xmlns="http://example.org"/>')
-    assert [(i.severity, i.expression) for i in result.issues] == [("fatal", "(xml)")]
+    assert [(i.severity, i.code, i.expression) for i in result.issues] == [("fatal", "structure", "Patient")]
+    assert "'http://example.org::Patient'" in result.issues[0].text
+
+
+def test_xml_must_be_utf8(core_validator: Validator) -> None:
+    """FHIR XML is UTF-8: another declared encoding is an error, a UTF-16 document cannot be read."""
+    latin = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"><id value="p1"/></Patient>'
+    )
+    assert [(i.severity, i.expression) for i in core_validator.validate_xml(latin).issues] == [("error", "XML")]
+    utf16 = '<Patient xmlns="http://hl7.org/fhir"><id value="p1"/></Patient>'.encode("utf-16")
+    found = [(i.severity, i.expression) for i in core_validator.validate_xml(utf16).issues]
+    assert sorted(found) == [("error", "XML"), ("fatal", "(xml)")]
+
+
+def test_children_in_another_namespace_are_named_with_a_question_mark(core_validator: Validator) -> None:
+    xml = (
+        b'<List xmlns="http://hl7.org/fhir"><id xmlns="urn:x" value="a"/>'
+        b'<status value="current"/><mode value="working"/></List>'
+    )
+    result = core_validator.validate_xml(xml)
+    assert ("error", "/f:List/?:id") in [(i.severity, i.expression) for i in result.issues]
 
 
 def test_outcome_in_the_hl7_validator_style(core_validator: Validator) -> None:
