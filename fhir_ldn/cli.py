@@ -26,27 +26,35 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.package.loader import load_package, load_traceability
     from fhir_ldn.site.files import site_files
     from fhir_ldn.traceability import check_traceability, render_markdown
+    from fhir_ldn.xver.targets import TARGETS
 
     package = load_package(settings)
     trace = load_traceability(settings)
     problems = check_traceability(package, trace)
     if problems:
         raise PackageError("traceability is incomplete:\n  " + "\n  ".join(problems), location="docs/traceability.json")
-    out: Path = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        artifacts = build_artifacts(package)
-        artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
-        for name, content in artifacts.items():
-            (out / name).write_bytes(content)
-        site = site_files(package, trace, artifacts)
-        (out / "site").mkdir(exist_ok=True)
-        for name, content in site.items():
-            (out / "site" / name).write_bytes(content)
-    except OSError as exc:
-        exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
-    sys.stdout.write(f"built {len(package)} resources into {out}/: {', '.join(sorted(artifacts))}\n")
-    sys.stdout.write(f"wrote the static site ({len(site)} files) into {out / 'site'}/: open index.html\n")
+    root: Path = args.out
+    versions = list(TARGETS) if args.fhir_version == "all" else [args.fhir_version]
+    for version in versions:
+        target = TARGETS[version]
+        out = root / target.subdir if target.subdir else root
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            artifacts = build_artifacts(package, target)
+            if target.is_r5:
+                artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
+            for name, content in artifacts.items():
+                (out / name).write_bytes(content)
+            if target.is_r5:
+                site = site_files(package, trace, artifacts)
+                (out / "site").mkdir(exist_ok=True)
+                for name, content in site.items():
+                    (out / "site" / name).write_bytes(content)
+        except OSError as exc:
+            exit_with(ExitCode.USAGE, f"cannot write to {out}: {exc}")
+        sys.stdout.write(f"built FHIR {target.version} ({target.label}) into {out}/: {', '.join(sorted(artifacts))}\n")
+        if target.is_r5:
+            sys.stdout.write(f"wrote the static site ({len(site)} files) into {out / 'site'}/: open index.html\n")
     return ExitCode.OK
 
 
@@ -86,19 +94,22 @@ def _recognition(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
-def _install_definitions() -> list[str]:
-    """Install the R5 core and standard extensions packages into the FHIR package cache if missing (npm pack,
-    sha512 checked); returns a line per package saying where it is."""
+def _install_definitions(*, converted: bool = False) -> list[str]:
+    """Install the R5 core and standard extensions packages (and with `converted` the R4B and R4 core packages,
+    for the R4B/R4 builds and /fhir in 4.3 and 4.0) into the FHIR package cache if missing (npm pack, sha512
+    checked); returns a line per package saying where it is."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
+    from fhir_ldn.xver.targets import R4, R4B
 
-    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in DEFINITION_PACKAGES]
+    packages = [*DEFINITION_PACKAGES, *((R4B.core_package, R4.core_package) if converted else ())]
+    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in packages]
 
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.core_defs import ensure_package
     from fhir_ldn.core_defs.versions import release_for
 
-    for line in _install_definitions():
+    for line in _install_definitions(converted=True):
         sys.stdout.write(line + "\n")
     for version in args.fhir_version:
         for name, package_version in release_for(version).packages:
@@ -135,6 +146,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build package.tgz, the Bundles and the static site")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.add_argument(
+        "--fhir-version",
+        choices=["all", "5.0.0", "4.3.0", "4.0.1"],
+        default="all",
+        help="FHIR version to build: 5.0.0 into OUT, 4.3.0 (R4B) into OUT/r4b, 4.0.1 (R4) into OUT/r4 (default: all)",
+    )
     build.set_defaults(run=_build)
     trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
     trace.add_argument("--out", type=Path, help="write to this file instead of stdout")

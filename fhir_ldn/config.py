@@ -60,6 +60,9 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024  # larger request bodies: 413
     max_json_depth: int = 100  # deeper JSON request bodies: 400
     request_timeout: float = 30.0  # seconds for a whole request (body read: 408, processing: 503)
+    work_budget: float = 10.0  # seconds of processing one terminology operation may use (then 422 too-costly)
+    max_expansion_size: int = 1000  # codes one $expand may return (more: 422 too-costly; page with count)
+    shutdown_grace: int = 3  # seconds SIGTERM waits for requests in progress before cancelling them
     # seconds for all calls to a client's FHIR server during one hook call: past it, 412 (a CDS client's budget for a
     # whole call is typically 2 s or less; the service answers within this plus its own few milliseconds)
     fhir_fetch_deadline: float = 1.5
@@ -92,6 +95,9 @@ class Settings:
             max_body_bytes=int(env.get("FHIR_LDN_MAX_BODY_BYTES", defaults.max_body_bytes)),
             max_json_depth=int(env.get("FHIR_LDN_MAX_JSON_DEPTH", defaults.max_json_depth)),
             request_timeout=float(env.get("FHIR_LDN_REQUEST_TIMEOUT", defaults.request_timeout)),
+            work_budget=float(env.get("FHIR_LDN_WORK_BUDGET", defaults.work_budget)),
+            max_expansion_size=int(env.get("FHIR_LDN_MAX_EXPANSION_SIZE", defaults.max_expansion_size)),
+            shutdown_grace=int(env.get("FHIR_LDN_SHUTDOWN_GRACE", defaults.shutdown_grace)),
             fhir_fetch_deadline=float(env.get("FHIR_LDN_FHIR_FETCH_DEADLINE", defaults.fhir_fetch_deadline)),
             fhir_fetch_max_bytes=int(env.get("FHIR_LDN_FHIR_FETCH_MAX_BYTES", defaults.fhir_fetch_max_bytes)),
             fhir_server_allowlist=_split_list(env.get("FHIR_LDN_FHIR_SERVER_ALLOWLIST", "")),

@@ -138,6 +138,13 @@ class UnsupportedMediaTypeError(RequestError):
     http_status = 415
 
 
+class NotAcceptableError(RequestError):
+    """The client asked (Accept) only for something this server cannot answer, e.g. an unserved FHIR version."""
+
+    issue_code = "not-supported"
+    http_status = 406
+
+
 class PayloadTooLargeError(RequestError):
     """The request body exceeds the configured maximum size."""
 
@@ -221,6 +228,20 @@ class TerminologyError(RequestError):
                 echo_location=self.echo_location,
             )
         ]
+
+
+class TooCostlyError(RequestError):
+    """The request needs more work than one request may take: its time budget, or an expansion size limit."""
+
+    issue_code = "too-costly"
+    http_status = 422
+
+    def __init__(self, message: str, *, message_id: str | None = None, expression: str | None = None):
+        super().__init__(message, expression=expression)
+        self.message_id = message_id
+
+    def issues(self) -> list[Issue]:
+        return [Issue(self.severity, self.issue_code, self.message, self.expression, message_id=self.message_id)]
 
 
 class InputFileError(RequestError):

@@ -8,6 +8,7 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from fhir_ldn.config import Settings
 from server.logs import logging_config
 
 APP = "server.app:create_served_app"
@@ -40,6 +41,9 @@ def serve(host: str, port: int, workers: int = 1, log_level: str = "info") -> No
         log_level=log_level,
         log_config=logging_config(log_level),  # JSON lines; server.request_log replaces uvicorn's access log
         access_log=False,
+        # SIGTERM: requests still running after this many seconds are cancelled (their work budgets with them,
+        # server.offload), so the process ends within seconds whatever it is doing
+        timeout_graceful_shutdown=Settings.from_env().shutdown_grace,
     )
     server = uvicorn.Server(config)
     if workers == 1:

@@ -16,6 +16,7 @@ from fhir_ldn.package.bundles import collection_bundle, transaction_bundle
 from fhir_ldn.package.index import Package
 from fhir_ldn.package.loader import load_traceability
 from fhir_ldn.terminology import TerminologyService
+from fhir_ldn.xver.targets import FhirTarget
 
 log = logging.getLogger("fhir_ldn.server")
 
@@ -46,6 +47,41 @@ class AppState:
     settings: Settings
     package: Package
     extras: dict[str, object] = field(default_factory=dict)
+    _versions: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def _in_version(self, what: str, target: FhirTarget, build: Any) -> Any:
+        key = (what, target.version)
+        if key not in self._versions:  # two requests may build it at once: same result, the last one kept
+            self._versions[key] = build()
+        return self._versions[key]
+
+    def package_in(self, target: FhirTarget) -> Package:
+        """The package in a FHIR version (R5 as loaded; R4B and R4 converted once, on first use)."""
+        if target.is_r5:
+            return self.package
+        from fhir_ldn.xver.package import convert_package
+
+        package: Package = self._in_version("package", target, lambda: convert_package(self.package, target))
+        return package
+
+    def artifacts_in(self, target: FhirTarget) -> dict[str, bytes]:
+        """package.tgz and the Bundles in a FHIR version, as `fhir-ldn build` writes them."""
+        if target.is_r5:
+            return self.artifacts
+        built: dict[str, bytes] = self._in_version("artifacts", target, lambda: build_artifacts(self.package, target))
+        return built
+
+    def bundles_in(self, target: FhirTarget) -> dict[str, dict[str, Any]]:
+        """The transaction and collection Bundles in a FHIR version, by Bundle.id."""
+        if target.is_r5:
+            return self.bundles
+        package = self.package_in(target)
+
+        def build() -> dict[str, dict[str, Any]]:
+            return {b["id"]: b for b in (transaction_bundle(package), collection_bundle(package))}
+
+        bundles: dict[str, dict[str, Any]] = self._in_version("bundles", target, build)
+        return bundles
 
     @cached_property
     def artifacts(self) -> dict[str, bytes]:

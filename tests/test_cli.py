@@ -20,8 +20,18 @@ EXPECTED = {
     "bundle-transaction.json",
     "bundle-transaction.xml",
     "bundle-collection.json",
+    "bundle-collection.xml",
     "traceability.md",
     "site",
+    "r4b",
+    "r4",
+}
+CONVERTED = {
+    "package.tgz",
+    "bundle-transaction.json",
+    "bundle-transaction.xml",
+    "bundle-collection.json",
+    "bundle-collection.xml",
 }
 
 
@@ -53,8 +63,19 @@ def test_build_writes_artifacts_twice_identically(tmp_path: Path) -> None:
     assert names == EXPECTED
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert Path("site/index.html") in files
+    for version in ("r4b", "r4"):
+        assert {p.name for p in (tmp_path / "a" / version).iterdir()} == CONVERTED
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_build_one_fhir_version(tmp_path: Path) -> None:
+    result = _run("build", "--out", str(tmp_path), "--fhir-version", "4.0.1")
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in tmp_path.iterdir()} == {"r4"}
+    assert {p.name for p in (tmp_path / "r4").iterdir()} == CONVERTED
+    assert json.loads((tmp_path / "r4" / "bundle-collection.json").read_bytes())["entry"][0]["resource"]["resourceType"]
+    assert "built FHIR 4.0.1 (R4)" in result.stdout
 
 
 def test_build_malformed_json_exits_nonzero_naming_file(tmp_path: Path, knowledge_copy: Settings) -> None:

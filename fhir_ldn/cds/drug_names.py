@@ -1,7 +1,7 @@
 """Recognise a drug by name (an order's text, a coding's display) when the order carries no verified code.
 
 The names are the package's own knowledge: designations of the ingredient concepts in its RxNorm and ATC
-fragments, whose `use` (a concept of the package's local code system) says how a name counts:
+fragments, whose `drug-name-use` extension (a concept of the package's local code system) says how a name counts:
 `drug-name` names the drug alone (ingredient, single-ingredient brand, abbreviation such as LDN);
 `combination-brand-counted` / `-excluded` name a combination product that does / does not count as the drug;
 `combination-partner-counted` / `-excluded` name the other ingredient of such a combination (alone they name
@@ -29,6 +29,7 @@ PARTNER_EXCLUDED = "combination-partner-excluded"
 USES = frozenset({DRUG_NAME, BRAND_COUNTED, BRAND_EXCLUDED, PARTNER_COUNTED, PARTNER_EXCLUDED})
 _NAMING = frozenset({DRUG_NAME, BRAND_COUNTED, BRAND_EXCLUDED})  # uses that name the drug on their own
 _EXCLUDED = frozenset({BRAND_EXCLUDED, PARTNER_EXCLUDED})
+DRUG_NAME_USE = "/StructureDefinition/drug-name-use"  # the extension that carries a designation's use here
 _RXNORM_COMBINATION = " / "  # RxNorm's separator between the ingredients of a multi-ingredient drug
 _QUOTE_LIMIT = 80
 _BRACKETS = str.maketrans("[]", "()")
@@ -57,6 +58,15 @@ class Recognition:
     text: str
 
 
+def designation_use(designation: Mapping[str, Any], local_system: str) -> str | None:
+    """The `drug-name-use` of a designation (its extension's code in the package's local code system), if any."""
+    for extension in designation.get("extension") or ():
+        coding = extension.get("valueCoding") if str(extension.get("url", "")).endswith(DRUG_NAME_USE) else None
+        if isinstance(coding, dict) and coding.get("system") == local_system and coding.get("code") in USES:
+            return str(coding["code"])
+    return None
+
+
 def _designations(concepts: Iterable[Any]) -> Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     for concept in concepts:
         for designation in concept.get("designation") or ():
@@ -83,13 +93,13 @@ class DrugNames:
             url = str(system.get("url"))
             before = len(named)
             for concept, designation in _designations(system.get("concept") or ()):
-                use = designation.get("use") or {}
+                use = designation_use(designation, local_system)
                 value = designation.get("value")
-                if use.get("system") != local_system or use.get("code") not in USES or not isinstance(value, str):
+                if use is None or not isinstance(value, str):
                     continue
                 key = (url, str(concept["code"]))
                 displays[key] = str(concept.get("display") or concept["code"])
-                named.setdefault(key, []).append((value, str(use["code"])))
+                named.setdefault(key, []).append((value, use))
             if len(named) > before:  # a code system of named drugs: its codes are the package's verified ones
                 for c in _concepts(system.get("concept") or ()):
                     known.add((url, str(c["code"])))

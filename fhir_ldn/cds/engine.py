@@ -25,6 +25,7 @@ from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.constants import LOCAL_CONCEPTS_ID, OVERRIDE_REASONS_LABEL, PLAN_DEFINITION_TYPE, STRENGTH_PER_UNIT
 from fhir_ldn.errors import PackageError
 from fhir_ldn.fhirpath import FhirPathSyntaxError, check_syntax
+from fhir_ldn.linear_regex import fhirpathpy_functions
 from fhir_ldn.package.index import Package
 from fhir_ldn.terminology import TerminologyService
 
@@ -113,7 +114,8 @@ class ConditionCompiler:
 
     def __init__(self, value_sets: ValueSetIndex):
         self._value_sets = value_sets
-        self._options = {"userInvocationTable": {"memberOf": {"fn": _member_of(value_sets), "arity": {1: ["String"]}}}}
+        member_of = {"memberOf": {"fn": _member_of(value_sets), "arity": {1: ["String"]}}}
+        self._options = {"userInvocationTable": {**fhirpathpy_functions(), **member_of}}  # RE2 for regexes
 
     def compile(self, conditions: Any, where: str) -> tuple[Condition, ...]:
         out: list[Condition] = []

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FHIR_PRIMITIVES, FNode, Model
@@ -14,6 +12,7 @@ from fhir_ldn.fhirpath.operators import (
     value_of,
 )
 from fhir_ldn.fhirpath.values import Quantity, Temporal, is_number
+from fhir_ldn.linear_regex import LinearRegex, RegexRefusedError, compile_regex
 
 if TYPE_CHECKING:
     from fhir_ldn.fhirpath.compiler import Compiled, Context
@@ -150,6 +149,9 @@ def union(left: list[Item], right: list[Item]) -> list[Item]:
     return distinct_items(left + right)
 
 
-@lru_cache(maxsize=512)
-def regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.DOTALL)
+def regex(pattern: str) -> LinearRegex:
+    """A FHIRPath regex (`.` matches newlines too), run by RE2 in linear time; refused ones are evaluation errors."""
+    try:
+        return compile_regex(pattern, dot_all=True)
+    except RegexRefusedError as exc:
+        raise FhirPathEvaluationError(str(exc)) from None

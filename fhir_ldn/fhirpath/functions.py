@@ -298,11 +298,9 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "startsWith": _spec("plain", (1,), string_fn(lambda s, p: s.startswith(p), "startsWith", "s")),
     "endsWith": _spec("plain", (1,), string_fn(lambda s, p: s.endswith(p), "endsWith", "s")),
     "contains": _spec("plain", (1,), string_fn(lambda s, p: p in s, "contains", "s")),
-    "matches": _spec("plain", (1,), string_fn(lambda s, p: regex(p).search(s) is not None, "matches", "s")),
-    "matchesFull": _spec("plain", (1,), string_fn(lambda s, p: regex(p).fullmatch(s) is not None, "matchesFull", "s")),
-    "replaceMatches": _spec(
-        "plain", (2,), string_fn(lambda s, p, r: regex(p).sub(r.replace("$", "\\"), s), "replaceMatches", "ss")
-    ),
+    "matches": _spec("plain", (1,), string_fn(lambda s, p: regex(p).search(s), "matches", "s")),
+    "matchesFull": _spec("plain", (1,), string_fn(lambda s, p: regex(p).fullmatch(s), "matchesFull", "s")),
+    "replaceMatches": _spec("plain", (2,), string_fn(lambda s, p, r: regex(p).replace(s, r), "replaceMatches", "ss")),
     "replace": _spec("plain", (2,), string_fn(lambda s, p, r: s.replace(p, r), "replace", "ss")),
     "indexOf": _spec("plain", (1,), string_fn(lambda s, p: s.find(p), "indexOf", "s")),
     "lastIndexOf": _spec("plain", (1,), string_fn(lambda s, p: s.rfind(p), "lastIndexOf", "s")),

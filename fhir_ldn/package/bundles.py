@@ -16,7 +16,13 @@ TYPE_ORDER = (
     "StructureDefinition",
     "Citation",
     "MedicinalProductDefinition",
+    "MedicinalProduct",  # R4
     "ClinicalUseDefinition",
+    "MedicinalProductContraindication",
+    "MedicinalProductIndication",
+    "MedicinalProductInteraction",
+    "MedicinalProductUndesirableEffect",
+    "Basic",
     "ActivityDefinition",
     "PlanDefinition",
 )
@@ -61,6 +67,8 @@ def transaction_entry(resource: Resource, body: Resource, url: str) -> dict[str,
     """
     if "url" in resource:
         request = {"method": "POST", "url": resource["resourceType"], "ifNoneExist": if_none_exist(resource)}
+    elif not resource.get("identifier"):  # R4's MedicinalProduct* resources have no identifier: update by id
+        request = {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"}
     else:
         request = {"method": "PUT", "url": f"{resource['resourceType']}?{identifier_query(resource)}"}
         body = {k: v for k, v in body.items() if k != "id"}

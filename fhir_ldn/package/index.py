@@ -27,9 +27,14 @@ class PackageMeta:
 
     @property
     def description(self) -> str:
+        encoded = (
+            "encoded as FHIR R5 resources."
+            if self.fhir_version == FHIR_VERSION
+            else f"encoded as FHIR R5 resources, converted to FHIR {self.fhir_version}."
+        )
         return (
             f"{self.title}: the clinical article 'Interactions Between Low-Dose Naltrexone and Selective "
-            "Serotonin Reuptake Inhibitors: Clinical Considerations' encoded as FHIR R5 resources."
+            f"Serotonin Reuptake Inhibitors: Clinical Considerations' {encoded}"
         )
 
 

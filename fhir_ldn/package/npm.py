@@ -9,12 +9,12 @@ import tarfile
 from datetime import UTC, datetime
 from typing import Any
 
-from fhir_ldn.constants import CORE_PACKAGE, FHIR_VERSION, TERMINOLOGY_PACKAGE
 from fhir_ldn.errors import PackageError
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.package.bundles import ordered
 from fhir_ldn.package.index import Package, Resource
 from fhir_ldn.package.narrative import with_narrative
+from fhir_ldn.xver.targets import R5, FhirTarget, target_for
 
 _INDEX_FIELDS = ("url", "version", "kind", "type", "supplements", "content")
 
@@ -51,8 +51,14 @@ def implementation_guide(package: Package) -> Resource:
     return with_narrative(resource)
 
 
+def _target(package: Package) -> FhirTarget:
+    return target_for(package.meta.fhir_version) or R5
+
+
 def package_json(package: Package) -> dict[str, Any]:
+    """package.json: fhirVersions and the dependencies (core and HL7 Terminology) of the package's FHIR version."""
     meta = package.meta
+    target = _target(package)
     return {
         "name": meta.id,
         "version": meta.version,
@@ -62,8 +68,8 @@ def package_json(package: Package) -> dict[str, Any]:
         "description": meta.description,
         "canonical": meta.canonical,
         "url": meta.canonical,
-        "fhirVersions": [FHIR_VERSION],
-        "dependencies": {CORE_PACKAGE: FHIR_VERSION, TERMINOLOGY_PACKAGE[0]: TERMINOLOGY_PACKAGE[1]},
+        "fhirVersions": [target.version],
+        "dependencies": dict([target.core_package, target.terminology_package]),
         "author": meta.author,
         "license": meta.license,
     }
@@ -109,8 +115,19 @@ def with_snapshots(package: Package, resources: list[Resource]) -> list[Resource
 
 
 def package_files(package: Package) -> dict[str, bytes]:
-    """Path inside the tarball -> content, for every file of the package (profiles with their snapshots)."""
-    resources = with_snapshots(package, [*ordered(package), implementation_guide(package)])
+    """Path inside the tarball -> content, for every file of the package (profiles with their snapshots).
+
+    A package converted to R4B or R4 (`fhir_ldn.xver`) gets the ImplementationGuide in that version, and no
+    generated snapshots (its only StructureDefinition is the evidence extension, a differential on Extension).
+    """
+    target = _target(package)
+    if target.is_r5:
+        resources = with_snapshots(package, [*ordered(package), implementation_guide(package)])
+    else:
+        from fhir_ldn.xver.package import converter
+
+        guide = converter(package, target).resource(implementation_guide(package))
+        resources = [*ordered(package), guide]
     files = {f"package/{file_name(r)}": dump_bytes(r) for r in resources}
     files["package/package.json"] = dump_bytes(package_json(package))
     files["package/.index.json"] = dump_bytes(index_json(resources))

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.errors import TerminologyError
-from fhir_ldn.terminology import filters, messages, status
+from fhir_ldn.terminology import filters, limits, messages, status
 from fhir_ldn.terminology.canonical import version_matches
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
+from fhir_ldn.work_budget import budgeted, check_budget
 
 if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
@@ -183,10 +184,15 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
     flts = [f for f in include.get("filter", ()) if isinstance(f, dict)]
     codes: list[str] | None = None
     for i, flt in enumerate(flts):
+        check_budget()
         selected = filters.filter_codes(cs, flt, f"{path}.filter[{i}]")
-        codes = selected if codes is None else [c for c in codes if c in set(selected)]
+        if codes is None:
+            codes = selected
+        else:
+            chosen = set(selected)
+            codes = [c for c in codes if c in chosen]
     hierarchy = "all" if not flts else ("filter" if all(filters.is_hierarchical(f) for f in flts) else "none")
-    for code in codes if codes is not None else list(cs.concepts):
+    for code in budgeted(codes if codes is not None else list(cs.concepts)):
         members[(system, code)] = Member(system, cs.version, code, cs.concepts[code], cs, None, hierarchy, asked)
     return members
 
@@ -231,9 +237,12 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate a ValueSet's compose (or read its stored expansion) into members."""
     ctx = ctx or EvalContext(service, root=vs)
-    label = str(vs.get("url") or vs.get("id") or "(anonymous)")
-    if label in ctx.stack or len(ctx.stack) >= MAX_DEPTH:
-        raise messages.bad_filter(f"The value set {label} includes itself (circular compose)", "ValueSet.compose")
+    check_budget()
+    label = limits.value_set_key(vs)
+    if label in ctx.stack:
+        raise limits.circular_reference(label, ctx.stack)
+    if len(ctx.stack) >= MAX_DEPTH:
+        raise limits.too_deep(label, MAX_DEPTH)
     inner = EvalContext(
         ctx.service,
         ctx.system_versions,
@@ -268,8 +277,7 @@ def evaluate(
 
 def _from_stored_expansion(service: TerminologyService, vs: Mapping[str, Any], out: Evaluation) -> None:
     stack = list(vs.get("expansion", {}).get("contains", ()))
-    while stack:
-        item = stack.pop(0)
+    for item in budgeted(stack):  # breadth first; the list grows as nested items are met
         stack.extend(item.get("contains", ()))
         system, code = item.get("system"), item.get("code")
         if not isinstance(system, str) or not isinstance(code, str):

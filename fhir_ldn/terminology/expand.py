@@ -22,13 +22,14 @@ from fhir_ldn.constants import (
     EXT_VS_UNCLOSED,
     EXT_VS_UNCLOSED_REASON,
 )
-from fhir_ldn.terminology import messages, status
+from fhir_ldn.terminology import limits, messages, status
 from fhir_ldn.terminology.compose import EvalContext, ImportMissingError, Member
 from fhir_ldn.terminology.display import language_matches, parse_languages, value_set_languages
 from fhir_ldn.terminology.model import CodeSystemIndex, extension_value
 from fhir_ldn.terminology.params import OperationParams
 from fhir_ldn.terminology.supplements import for_system, resolve_supplements, supplement_concepts
 from fhir_ldn.terminology.validate_request import eval_context, resolve_value_set
+from fhir_ldn.work_budget import budgeted, check_budget
 
 if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
@@ -379,7 +380,7 @@ def _expand(
         raise messages.version_check_failed(system, used_version, required)
     members = [
         m
-        for m in evaluation.members.values()
+        for m in budgeted(evaluation.members.values())
         if not (m.inactive and (options.active_only or evaluation.exclude_inactive))
         and not (options.exclude_not_for_ui and m.concept is not None and m.concept.abstract)
         and (options.text is None or matches_text(m, options.text))
@@ -387,6 +388,8 @@ def _expand(
     paging = options.count is not None or options.offset is not None
     start = options.offset or 0
     window = members[start : start + options.count] if options.count is not None else members[start:]
+    limits.check_expansion_size(vs, len(window))
+    check_budget()
     writer = Writer(options, supplements)
     # a value set that draws on several versions of one code system (or pins several) says which each code is from
     pinned = {s: {v for v in found if v} for s, found in evaluation.include_versions.items()}

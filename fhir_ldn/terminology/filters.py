@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from fhir_ldn.linear_regex import LinearRegex, RegexRefusedError, compile_regex
 from fhir_ldn.terminology import messages
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
+from fhir_ldn.work_budget import budgeted
 
 HIERARCHY_OPS = frozenset({"is-a", "descendent-of", "generalizes"})
 KNOWN_OPS = frozenset(
@@ -42,12 +43,13 @@ def _property_texts(cs: CodeSystemIndex, concept: Concept, prop: str) -> list[st
     return values
 
 
-def _compile(pattern: str, expression: str) -> re.Pattern[str]:
+def _compile(pattern: str, expression: str) -> LinearRegex:
+    """The filter's pattern, run by RE2 in linear time (fhir_ldn.linear_regex); refused patterns are bad filters."""
     if len(pattern) > MAX_REGEX:
         raise messages.bad_filter(f"The regex filter is longer than {MAX_REGEX} characters", expression)
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        return compile_regex(pattern)
+    except RegexRefusedError as exc:
         raise messages.bad_filter(f"The regex filter '{pattern}' is not valid: {exc}", expression) from None
 
 
@@ -99,19 +101,19 @@ def filter_codes(cs: CodeSystemIndex, flt: Mapping[str, Any], expression: str) -
             return [c for c in cs.concepts if (c in wanted) == (op == "in")]
         if op == "regex":
             pattern = _compile(value, expression)
-            return [c for c in cs.concepts if pattern.fullmatch(c)]
+            return [c for c in budgeted(cs.concepts) if pattern.fullmatch(c)]
         raise messages.bad_filter(f"The filter operation '{op}' is not supported on '{prop}'", expression)
     if op in HIERARCHY_OPS or op in ("is-not-a", "child-of"):
         raise messages.bad_filter(f"The filter operation '{op}' is only supported on 'concept'", expression)
     if op == "exists":
         if value not in ("true", "false"):
             raise messages.bad_filter(f"The exists filter needs true or false, not '{value}'", expression)
-        return [c.code for c in cs if bool(_property_texts(cs, c, prop)) == (value == "true")]
+        return [c.code for c in budgeted(cs) if bool(_property_texts(cs, c, prop)) == (value == "true")]
     if op == "regex":
         pattern = _compile(value, expression)
-        return [c.code for c in cs if any(pattern.fullmatch(v) for v in _property_texts(cs, c, prop))]
+        return [c.code for c in budgeted(cs) if any(pattern.fullmatch(v) for v in _property_texts(cs, c, prop))]
     wanted = {v.strip() for v in value.split(",")} if op in ("in", "not-in") else {value}
-    matches = [c.code for c in cs if wanted.intersection(_property_texts(cs, c, prop))]
+    matches = [c.code for c in budgeted(cs) if wanted.intersection(_property_texts(cs, c, prop))]
     if op == "not-in":
         keep = set(matches)
         return [c for c in cs.concepts if c not in keep]

@@ -17,6 +17,7 @@ from fhir_ldn.validation.invariants import ele1_holds
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
 from fhir_ldn.validation.model import CompiledStructure, Constraint, Elem
+from fhir_ldn.work_budget import check_budget
 
 if TYPE_CHECKING:
     from fhir_ldn.validation.session import Session
@@ -90,6 +91,7 @@ class Walker:
     def element(
         self, value: Any, ext: Any, elem: Elem, tcode: str, path: str, pointer: Pointer, rc: ResourceContext
     ) -> None:
+        check_budget()  # an abandoned validation (server.offload) stops here
         if tcode.startswith("System.") or self.registry.is_primitive(tcode):
             self.primitive(value, ext, elem, tcode, path, pointer, rc)
         else:

@@ -96,15 +96,19 @@ class CdsStore:
         engine = create_engine(self.url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        for attempt in (1, 2):
+        # Several workers may start on a new database at once: each CREATE can lose a race for one object (two
+        # tables and an index), so a try per object, and one more.
+        attempts = len(metadata.tables) + len(seen_jti.indexes) + 1
+        for attempt in range(1, attempts + 1):
             try:
                 metadata.create_all(engine)
                 for index in seen_jti.indexes:  # added after the table: databases made before it lack it
                     index.create(engine, checkfirst=True)
                 break
             except DBAPIError:  # another worker created a table or index between the check and the CREATE
-                if attempt == 2:
+                if attempt == attempts:
                     raise
+                time.sleep(0.01 * attempt)
         return engine
 
     def _insert_new(self, table: Table) -> Any:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from server.fhir import app_state, instance, operation_params
 from server.negotiation import fhir_response
+from server.terminology_work import run_operation
 
 router = APIRouter(prefix="/fhir/CodeSystem", tags=["terminology"])
 
@@ -17,7 +20,8 @@ async def lookup(request: Request) -> Response:
     """Display, definition, designations and properties of system+code (or a coding)."""
     state = app_state(request)
     params = await operation_params(request)
-    return fhir_response(state.terminology.lookup(params), request)
+    answer = await run_operation(request, partial(state.terminology.lookup, params))
+    return fhir_response(answer, request)
 
 
 @router.get("/{resource_id}/$lookup", response_class=Response)
@@ -26,4 +30,7 @@ async def lookup_instance(resource_id: str, request: Request) -> Response:
     """Look a code up in one of the package's code systems."""
     state = app_state(request)
     params = await operation_params(request)
-    return fhir_response(state.terminology.lookup(params, instance(state, "CodeSystem", resource_id)), request)
+    answer = await run_operation(
+        request, partial(state.terminology.lookup, params, instance(state, "CodeSystem", resource_id))
+    )
+    return fhir_response(answer, request)

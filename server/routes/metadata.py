@@ -10,6 +10,7 @@ type) is listed with the core OperationDefinition `Type-name`, or with the canon
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,10 +25,12 @@ from fhir_ldn.capabilities import (
     terminology_capabilities,
 )
 from fhir_ldn.errors import RequestError
+from fhir_ldn.xver.targets import FhirTarget
 from server.deps import StateDep
 from server.fhir import FHIR_PREFIX, base_url
-from server.negotiation import fhir_response
+from server.negotiation import fhir_response, fhir_version
 from server.routes.read_search import SEARCH_PARAMS, served_types
+from server.state import AppState
 
 router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"])
 DEFINITION_KEY = "x-fhir-operation-definition"
@@ -55,13 +58,14 @@ def operation_specs(routers: Iterable[APIRouter]) -> list[tuple[str | None, Oper
 def read_metadata(request: Request, state: StateDep, mode: str = "full") -> Response:
     """The server's CapabilityStatement (mode full/normative) or TerminologyCapabilities (mode terminology)."""
     meta, base = state.package.meta, base_url(request)
+    target = fhir_version(request)
     if mode == "terminology":
         held = (r for r in state.package if r["resourceType"] == "CodeSystem")
-        return fhir_response(terminology_capabilities(meta, __version__, base, held), request)
+        return _in_version(terminology_capabilities(meta, __version__, base, held), request, state, target)
     if mode not in ("full", "normative"):
         raise RequestError(f"unknown mode '{mode}': use full, normative or terminology", expression="mode")
     resources = {
-        t: ResourceSpec(t, search_params=SEARCH_PARAMS.get(t, SEARCH_PARAMS["*"])) for t in served_types(state)
+        t: ResourceSpec(t, search_params=SEARCH_PARAMS.get(t, SEARCH_PARAMS["*"])) for t in served_types(state, target)
     }
     from server import routes  # the registry of routers (imported here: it imports this module)
 
@@ -74,4 +78,17 @@ def read_metadata(request: Request, state: StateDep, mode: str = "full") -> Resp
                 spec.operations.append(op)
         else:
             resources.setdefault(rtype, ResourceSpec(rtype, interactions=())).operations.append(op)
-    return fhir_response(capability_statement(meta, __version__, base, list(resources.values()), system_ops), request)
+    statement = capability_statement(meta, __version__, base, list(resources.values()), system_ops)
+    return _in_version(statement, request, state, target)
+
+
+def _in_version(resource: dict[str, Any], request: Request, state: AppState, target: FhirTarget) -> Response:
+    """The statement in the FHIR version asked for: each version's statement names its own `fhirVersion` and
+    the resource types served in it; `$versions` lists them all."""
+    if not target.is_r5:
+        from fhir_ldn.xver.package import converter
+
+        resource = converter(state.package, target).resource(resource)
+        if "fhirVersion" in resource:
+            resource["fhirVersion"] = target.version
+    return fhir_response(resource, request, target=target)

@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fhir_ldn.errors import NotFoundError, RequestError
 from fhir_ldn.search import SearchError, matches, parse_search
+from fhir_ldn.xver.targets import R5, FhirTarget
 from server.deps import StateDep
 from server.fhir import FHIR_PREFIX, base_url
-from server.negotiation import fhir_response
+from server.negotiation import fhir_response, fhir_version
 from server.state import AppState
 
 router = APIRouter(prefix=FHIR_PREFIX, tags=["fhir"])
@@ -34,17 +35,18 @@ SEARCH_PARAMS: dict[str, tuple[tuple[str, str], ...]] = {
 CONTROL = frozenset({"_count", "_offset", "_format", "_pretty"})
 
 
-def served_types(state: AppState) -> list[str]:
-    """Every resource type of the package, and Bundle."""
-    return sorted({r["resourceType"] for r in state.package} | {"Bundle"})
+def served_types(state: AppState, target: FhirTarget = R5) -> list[str]:
+    """Every resource type of the package in that FHIR version, and Bundle."""
+    return sorted({r["resourceType"] for r in state.package_in(target)} | {"Bundle"})
 
 
-def _pool(state: AppState, resource_type: str) -> list[dict[str, Any]]:
-    if resource_type not in served_types(state):
-        raise NotFoundError(f"resource type '{resource_type}' is not served here", expression="type")
+def _pool(state: AppState, resource_type: str, target: FhirTarget) -> list[dict[str, Any]]:
+    if resource_type not in served_types(state, target):
+        where = "" if target.is_r5 else f" in FHIR {target.short}"
+        raise NotFoundError(f"resource type '{resource_type}' is not served here{where}", expression="type")
     if resource_type == "Bundle":
-        return list(state.bundles.values())
-    return sorted(state.package.of_type(resource_type), key=lambda r: str(r["id"]))
+        return list(state.bundles_in(target).values())
+    return sorted(state.package_in(target).of_type(resource_type), key=lambda r: str(r["id"]))
 
 
 def _not_an_operation(request: Request, segment: str, where: str) -> None:
@@ -68,10 +70,11 @@ def read(resource_type: str, resource_id: str, request: Request, state: StateDep
     _not_an_operation(request, resource_id, f" on {resource_type}")
     if not ID_PATTERN.match(resource_id):
         raise RequestError(f"'{resource_id}' is not a valid resource id", expression="id")
-    found = next((r for r in _pool(state, resource_type) if r["id"] == resource_id), None)
+    target = fhir_version(request)
+    found = next((r for r in _pool(state, resource_type, target) if r["id"] == resource_id), None)
     if found is None:
         raise NotFoundError(f"{resource_type}/{resource_id} is not known", expression="id")
-    return fhir_response(found, request)
+    return fhir_response(found, request, target=target)
 
 
 def _int(request: Request, name: str, default: int) -> int:
@@ -87,7 +90,8 @@ def _int(request: Request, name: str, default: int) -> int:
 def search(resource_type: str, request: Request, state: StateDep) -> Response:
     """A searchset Bundle of the resources matching every given parameter (values within one: any)."""
     _not_an_operation(request, resource_type, "")
-    pool = _pool(state, resource_type)
+    target = fhir_version(request)
+    pool = _pool(state, resource_type, target)
     allowed = {n for n, _ in SEARCH_PARAMS.get(resource_type, SEARCH_PARAMS["*"])}
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in CONTROL]
     try:
@@ -115,4 +119,4 @@ def search(resource_type: str, request: Request, state: StateDep) -> Response:
     }
     if not bundle["entry"]:
         del bundle["entry"]
-    return fhir_response(bundle, request)
+    return fhir_response(bundle, request, target=target)

@@ -102,10 +102,11 @@ async def _validate(request: Request, resource_type: str | None) -> Response:
     if not content.strip():
         raise RequestError("the request body is empty: send the resource to validate")
     profiles = request.query_params.getlist("profile")
-    validator = _validator(state.package, state.extras, body_fhir_version(request))
+    version = body_fhir_version(request)
     parameters = _parameters(content, fmt)
 
     def validate() -> ValidationResult:
+        validator = _validator(state.package, state.extras, version)  # built on first use: off the loop too
         if parameters is not None:
             resource, more = _from_parameters(parameters)
             return validator.validate_resource(resource, [*profiles, *more], expected_type=resource_type)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from server.fhir import app_state, operation_params
 from server.negotiation import fhir_response
+from server.terminology_work import run_operation
 
 router = APIRouter(prefix="/fhir/ValueSet", tags=["terminology"])
 
@@ -17,4 +20,5 @@ async def batch_validate_code(request: Request) -> Response:
     state = app_state(request)
     params = await operation_params(request)
     language = request.headers.get("accept-language")
-    return fhir_response(state.terminology.batch_validate_code(params, accept_language=language), request)
+    operation = partial(state.terminology.batch_validate_code, params, accept_language=language)
+    return fhir_response(await run_operation(request, operation), request)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from server.fhir import app_state, instance, new_uuid, now_instant, operation_params
 from server.negotiation import fhir_response
+from server.terminology_work import run_operation
 
 router = APIRouter(prefix="/fhir/ValueSet", tags=["terminology"])
 
@@ -18,10 +21,10 @@ async def expand(request: Request) -> Response:
     state = app_state(request)
     params = await operation_params(request)
     language = request.headers.get("accept-language")
-    expanded = state.terminology.expand(
-        params, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
+    operation = partial(
+        state.terminology.expand, params, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
     )
-    return fhir_response(expanded, request)
+    return fhir_response(await run_operation(request, operation), request)
 
 
 @router.get("/{resource_id}/$expand", response_class=Response)
@@ -32,7 +35,7 @@ async def expand_instance(resource_id: str, request: Request) -> Response:
     params = await operation_params(request)
     vs = instance(state, "ValueSet", resource_id)
     language = request.headers.get("accept-language")
-    expanded = state.terminology.expand(
-        params, vs, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
+    operation = partial(
+        state.terminology.expand, params, vs, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
     )
-    return fhir_response(expanded, request)
+    return fhir_response(await run_operation(request, operation), request)

@@ -1,10 +1,11 @@
-"""GET /fhir/$versions: the FHIR versions this endpoint speaks (R5 only)."""
+"""GET /fhir/$versions: the FHIR versions this endpoint serves (5.0, the default; 4.3 and 4.0 converted)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fhir_ldn.xver.targets import R5, TARGETS
 from server.fhir import FHIR_PREFIX
 from server.negotiation import fhir_response
 
@@ -17,8 +18,6 @@ VERSIONS_DEFINITION = "http://hl7.org/fhir/OperationDefinition/CapabilityStateme
 @router.post("/$versions", response_class=Response, openapi_extra={"x-fhir-operation-definition": VERSIONS_DEFINITION})
 def versions(request: Request) -> Response:
     """The supported FHIR versions and the default one."""
-    body = {
-        "resourceType": "Parameters",
-        "parameter": [{"name": "version", "valueCode": "5.0"}, {"name": "default", "valueCode": "5.0"}],
-    }
+    versions = [{"name": "version", "valueCode": t.short} for t in sorted(TARGETS.values(), key=lambda t: t.short)]
+    body = {"resourceType": "Parameters", "parameter": [*versions, {"name": "default", "valueCode": R5.short}]}
     return fhir_response(body, request)

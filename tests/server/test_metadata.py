@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from fhir_ldn.package.index import Package
 from server import routes
 from server.app import create_app
-from tests.server.conftest import from_xml, values
+from tests.server.conftest import from_xml
 
 
 def test_capability_statement_lists_what_is_served(fhir_client: TestClient, package: Package) -> None:
@@ -72,4 +72,10 @@ def test_metadata_as_xml_and_bad_mode(fhir_client: TestClient) -> None:
 
 
 def test_versions(fhir_client: TestClient) -> None:
-    assert values(fhir_client.get("/fhir/$versions").json()) == {"version": "5.0", "default": "5.0"}
+    parameters = fhir_client.get("/fhir/$versions").json()["parameter"]
+    assert [(p["name"], p["valueCode"]) for p in parameters] == [
+        ("version", "4.0"),
+        ("version", "4.3"),
+        ("version", "5.0"),
+        ("default", "5.0"),
+    ]

@@ -69,7 +69,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = subprocess.Popen([*command, "--log-level", "warning"], cwd=REPO, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # start-up includes putting the core packages into the empty cache
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:

@@ -73,8 +73,10 @@ def test_a_missing_import_is_reported(service: TerminologyService) -> None:
 
 def test_a_value_set_including_itself_is_an_error_not_a_hang(service: TerminologyService) -> None:
     loop = value_set("loop", {"valueSet": [VS + "loop"]})
-    with pytest.raises(TerminologyError, match="includes itself"):
+    with pytest.raises(TerminologyError, match="circularity") as raised:
         evaluate(service.with_resources([loop]), loop)
+    assert raised.value.message_id == "VALUESET_CIRCULAR_REFERENCE"
+    assert raised.value.issue_code == "processing"
 
 
 def test_nested_value_sets_honour_their_own_inactive_flag(service: TerminologyService) -> None:

@@ -1,0 +1,203 @@
+"""Regular expressions taken from input, run by RE2 in time linear in the text, or refused with a reason.
+
+Python's `re` backtracks: `(a+)+` against 60 `a`s and a `!` runs for years, holding the GIL. Every pattern that
+comes from a request, a profile or a value set (value set `regex` filters, FHIRPath `matches()`,
+`matchesFull()` and `replaceMatches()`, primitive type regexes) is compiled here instead, with Google's RE2
+(`google-re2`), whose automata never backtrack. RE2 has no backreferences or look-around, and bounds a
+compiled program's memory; such patterns, and patterns longer than `MAX_PATTERN_LENGTH`, raise
+`RegexRefusedError`.
+
+The syntax is Python's (Perl's) with Python's meaning kept where RE2 differs: `\\d`, `\\w`, `\\s` (and their
+negations outside character classes) are Unicode-aware as in Python, `\\Z` is the end of the text, and
+`\\uXXXX` / `\\UXXXXXXXX` are code points. Left as RE2 has them: `\\b` (ASCII word boundary), `\\W` and `\\S`
+inside a character class (ASCII), and `$` without multi-line mode (the end of the text only, not also before a
+final newline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+MAX_PATTERN_LENGTH = 1000  # characters
+MAX_PROGRAM_MEMORY = 4 << 20  # bytes RE2 may use for one compiled pattern (its default is 8 MiB)
+
+_WORD = r"\p{L}\p{N}_"
+_SPACE = r"\t\n\x0b\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+_OUTSIDE = {
+    "d": r"\p{Nd}",
+    "D": r"\P{Nd}",
+    "w": f"[{_WORD}]",
+    "W": f"[^{_WORD}]",
+    "s": f"[{_SPACE}]",
+    "S": f"[^{_SPACE}]",
+}
+_INSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+class RegexRefusedError(ValueError):
+    """A pattern that is not run: invalid, using what RE2 cannot do in linear time, or too long or too large."""
+
+
+def _code_point(pattern: str, i: int, digits: int) -> tuple[str, int]:
+    """`\\uXXXX` or `\\UXXXXXXXX` at pattern[i] (the backslash) as RE2's `\\x{...}`; the index after it."""
+    hex_digits = pattern[i + 2 : i + 2 + digits]
+    if len(hex_digits) != digits or not set(hex_digits) <= _HEX:
+        raise RegexRefusedError(f"incomplete escape \\{pattern[i + 1]} at position {i}")
+    return f"\\x{{{hex_digits}}}", i + 2 + digits
+
+
+def to_re2_syntax(pattern: str) -> str:
+    """The pattern in RE2's syntax with Python's meaning (see the module docstring)."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            table = _INSIDE if in_class else _OUTSIDE
+            if nxt in table:
+                out.append(table[nxt])
+            elif nxt == "Z" and not in_class:
+                out.append(r"\z")
+            elif nxt in "uU":
+                piece, i = _code_point(pattern, i, 4 if nxt == "u" else 8)
+                out.append(piece)
+                continue
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if not in_class and ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if i < len(pattern) and pattern[i] == "^":
+                out.append("^")
+                i += 1
+            if i < len(pattern) and pattern[i] == "]":  # a leading ] is a member, as in Python
+                out.append(r"\]")
+                i += 1
+            continue
+        if in_class and ch == "]":
+            in_class = False
+        elif in_class and ch == "[":
+            ch = r"\["  # Python reads a [ inside a class as itself (RE2 would start [:alpha:])
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _options(*, dot_all: bool, capture: bool) -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = MAX_PROGRAM_MEMORY
+    options.dot_nl = dot_all
+    options.never_capture = not capture
+    return options
+
+
+def _compile(pattern: str, translated: str, *, dot_all: bool, capture: bool) -> Any:
+    try:
+        return re2.compile(translated, _options(dot_all=dot_all, capture=capture))
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise RegexRefusedError(
+            f"the regular expression '{pattern}' is refused: {reason} (only patterns that run in linear time are "
+            "accepted: no backreferences or look-around)"
+        ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class LinearRegex:
+    """A compiled pattern: tests and replacements that take time linear in the text."""
+
+    pattern: str
+    _test: Any  # compiled without capture groups: the fastest automaton answers yes or no
+    _groups: Any  # compiled with them, for replacements
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches somewhere in the text."""
+        return self._test.search(text) is not None
+
+    def fullmatch(self, text: str) -> bool:
+        """Whether the pattern matches the whole text."""
+        return self._test.fullmatch(text) is not None
+
+    def replace(self, text: str, replacement: str) -> str:
+        """Every match replaced by `replacement`, where `$1`..`$99` stand for the groups (FHIRPath replaceMatches)."""
+        pieces: list[str] = []
+        last = 0
+        for match in self._groups.finditer(text):
+            start, end = match.span()
+            pieces.append(text[last:start])
+            pieces.append(_expand(replacement, match))
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+def _expand(replacement: str, match: Any) -> str:
+    """`$n` replaced by group n (empty if it did not take part); a `$` not followed by a group number is itself."""
+    out: list[str] = []
+    i = 0
+    groups = len(match.groups())
+    while i < len(replacement):
+        ch = replacement[i]
+        j = i + 1
+        while ch == "$" and j < len(replacement) and replacement[j].isdigit() and j - i <= 2:
+            j += 1
+        if ch == "$" and j > i + 1 and int(replacement[i + 1 : j]) <= groups:
+            out.append(match.group(int(replacement[i + 1 : j])) or "")
+            i = j
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def compile_regex(pattern: str, *, dot_all: bool = False) -> LinearRegex:
+    """The pattern compiled by RE2 (cached); RegexRefusedError if it is refused (see the module docstring)."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise RegexRefusedError(f"the regular expression is longer than {MAX_PATTERN_LENGTH} characters")
+    try:
+        translated = to_re2_syntax(pattern)
+    except RegexRefusedError as exc:
+        raise RegexRefusedError(f"the regular expression '{pattern}' is refused: {exc}") from None
+    test = _compile(pattern, translated, dot_all=dot_all, capture=False)
+    return LinearRegex(pattern, test, _compile(pattern, translated, dot_all=dot_all, capture=True))
+
+
+def fhirpathpy_functions() -> dict[str, dict[str, Any]]:
+    """fhirpathpy user functions replacing its `matches` and `replaceMatches` (Python `re`) with these.
+
+    Pass as `options={"userInvocationTable": {...}}`; a refused pattern raises RegexRefusedError (a ValueError).
+    """
+
+    def single_string(inputs: list[Any]) -> str | None:
+        if len(inputs) > 1:
+            raise ValueError("expected a single string, got a collection of several items")
+        return inputs[0] if inputs and isinstance(inputs[0], str) else None
+
+    def matches(inputs: list[Any], pattern: Any) -> list[bool] | bool:
+        text = single_string(inputs)
+        if text is None or not isinstance(pattern, str) or not pattern:
+            return []
+        return compile_regex(pattern, dot_all=True).search(text)
+
+    def replace_matches(inputs: list[Any], pattern: Any, replacement: Any) -> list[str] | str:
+        text = single_string(inputs)
+        if text is None or not isinstance(pattern, str) or not isinstance(replacement, str):
+            return []
+        return compile_regex(pattern).replace(text, replacement)
+
+    return {
+        "matches": {"fn": matches, "arity": {1: ["String"]}, "nullable_input": True},
+        "replaceMatches": {"fn": replace_matches, "arity": {2: ["String", "String"]}, "nullable_input": True},
+    }
