@@ -37,6 +37,10 @@ class ResourceContext:
     parent: ResourceContext | None = None
 
 
+def _is_resource_id(elem: Elem) -> bool:
+    return elem.path == f"{elem.structure.type}.id" and elem.structure.kind == "resource"
+
+
 class Walker:
     """Walks instances and records issues (deduplicated by severity, code, expression and text)."""
 
@@ -164,8 +168,7 @@ class Walker:
         self, value: Any, ext: Any, elem: Elem, tcode: str, path: str, pointer: Pointer, rc: ResourceContext
     ) -> None:
         fhir_type = tcode[7:].lower() if tcode.startswith("System.") else tcode
-        resource_id = elem.path == f"{elem.structure.type}.id" and elem.structure.kind == "resource"
-        if fhir_type == "string" and resource_id:
+        if fhir_type == "string" and elem.name == "id" and _is_resource_id(elem):
             fhir_type = "id"  # R4 types Resource.id as a System.String; it is an id all the same
         if value is not None:
             if not shape.json_type_ok(self, value, fhir_type, path, pointer):
