@@ -67,21 +67,26 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
-def _install_definitions() -> list[str]:
+def _install_definitions(report: Callable[[str], None]) -> None:
     """Install the R5 core and standard extensions packages into the FHIR package cache if missing (npm pack,
-    sha512 checked); returns a line per package saying where it is."""
+    sha512 checked), telling `report` what is downloaded, its progress, and what the cache already had."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
 
-    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in DEFINITION_PACKAGES]
+    for name, version in DEFINITION_PACKAGES:
+        ensure_package(name, version, report=report)
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.core_defs import ensure_package
 
-    for line in _install_definitions():
-        sys.stdout.write(line + "\n")
+    _install_definitions(_say)
     if args.examples:
-        sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
+        ensure_package("hl7.fhir.r5.examples", "5.0.0", report=_say)
     return ExitCode.OK
 
 
@@ -92,42 +97,62 @@ def _validate(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    import logging
+    import logging.config
+
+    from server.logs import logging_config
     from server.serve import serve
 
     if args.workers < 1:
         exit_with(ExitCode.USAGE, "--workers must be at least 1")
+    logging.config.dictConfig(logging_config(args.log_level))  # JSON lines on stdout, as the server's own
+    log = logging.getLogger("fhir_ldn.packages")
     try:  # before serving, so that no request waits for (or fails on) the download
-        _install_definitions()
+        _install_definitions(log.info)
     except FhirLdnError as exc:
-        sys.stderr.write(
-            f"warning: {exc}\nserving anyway: FHIR XML, /downloads and $validate answer 503 until 'fhir-ldn setup' "
-            "succeeds\n"
+        log.warning(
+            "%s; serving anyway: FHIR XML, /downloads and $validate answer 503 until 'fhir-ldn setup' succeeds", exc
         )
     serve(args.host, args.port, args.workers, args.log_level)
     return ExitCode.OK
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fhir-ldn", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build package.tgz, the Bundles and the static site")
+    from fhir_ldn import __version__
+    from fhir_ldn.cli_help import add_command, description
+
+    p = argparse.ArgumentParser(
+        prog="fhir-ldn", description=description("fhir-ldn"), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--version", action="version", version=f"fhir-ldn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = add_command(sub, "build", "build package.tgz, the Bundles and the static site")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.set_defaults(run=_build)
-    trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
-    trace.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    trace = add_command(sub, "traceability", "render and check docs/traceability.md (article claim -> resource)")
+    trace.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     trace.set_defaults(run=_traceability)
-    setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
-    setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
+    setup = add_command(sub, "setup", "download the FHIR R5 definitions into the FHIR package cache (once)")
+    setup.add_argument(
+        "--examples", action="store_true", help="also install hl7.fhir.r5.examples#5.0.0 (default: not installed)"
+    )
     setup.set_defaults(run=_setup)
-    validate = sub.add_parser("validate", help="validate FHIR R5 JSON/XML files against the core and package profiles")
+    validate = add_command(sub, "validate", "validate FHIR R5 JSON/XML files against the core and package profiles")
     from fhir_ldn.validation.command import add_arguments
 
     add_arguments(validate)
     validate.set_defaults(run=_validate)
-    serve = sub.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR, downloads)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve = add_command(sub, "serve", "run the HTTP service (CDS Hooks, FHIR, pages, downloads)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 for every interface (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="least severe log records written (default: info)",
+    )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.set_defaults(run=_serve)
     return p
