@@ -52,8 +52,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def test_all_general_mode_tests_pass(shared_dir: Path, live_server: str) -> None:
-    conformance = shared_dir / "conformance"
+def test_all_general_mode_tests_pass(conformance_dir: Path, live_server: str) -> None:
+    conformance = conformance_dir
     result = subprocess.run(
         [
             sys.executable,

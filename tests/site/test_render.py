@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 from typing import Any
 
 from fhir_ldn.package.index import Package
@@ -139,8 +138,7 @@ def test_render_site_citation_pages_and_evidence_list_link_every_doi(package: Pa
             assert note["text"] in text_of(parsed[page_name(citation)])
 
 
-def test_render_site_evidence_links_every_doi_the_article_lists(shared_dir: Path, parsed: dict[str, Any]) -> None:
-    article = (shared_dir / "seed" / "ldn-ssri-article.txt").read_text(encoding="utf-8")
+def test_render_site_evidence_links_every_doi_the_article_lists(article: str, parsed: dict[str, Any]) -> None:
     dois = re.findall(r"https://doi\.org/(\S+?)\.?(?=\s|$)", article)
     assert len(dois) == 7
     evidence = parsed["evidence.html"].xpath("//a/@href")

@@ -10,11 +10,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_every_case_of_the_subset_passes(shared_dir: Path) -> None:
-    suite = shared_dir / "conformance" / "validator_suite.py"
+def test_every_case_of_the_subset_passes(conformance_dir: Path) -> None:
+    suite = conformance_dir / "validator_suite.py"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
-        [sys.executable, str(suite), str(shared_dir / "conformance" / "fhir-validator")],
+        [sys.executable, str(suite), str(conformance_dir / "fhir-validator")],
         capture_output=True,
         text=True,
         env=env,
