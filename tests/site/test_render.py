@@ -20,6 +20,15 @@ def test_render_site_every_resource_has_a_page(package: Package, pages: dict[str
     assert len(package) >= 40
 
 
+def test_every_page_title_names_the_page_then_the_site_once(package: Package, parsed: dict[str, Any]) -> None:
+    site = package.meta.title
+    titles = {name: doc.xpath("//title")[0].text_content().strip() for name, doc in parsed.items()}
+    assert titles["index.html"] == site  # the overview's own title is the site's: said once
+    for name, title in titles.items():
+        assert title.count(site) == 1, (name, title)
+        assert name == "index.html" or title.endswith(f" · {site}"), (name, title)
+
+
 def test_render_site_pages_are_accessible_html(parsed: dict[str, Any]) -> None:
     for name, doc in parsed.items():
         assert doc.get("lang") == "en", name
