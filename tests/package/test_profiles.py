@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from fhir_ldn.package.index import Package
-from fhir_ldn.validation.validator import Validator, package_validator
+from fhir_ldn.validation.session import Options, Session
+from fhir_ldn.validation.validator import Validator, default_source, package_validator
 
 BASE = "https://fhir-ldn.github.io/fhir/StructureDefinition/"
 
@@ -36,6 +37,27 @@ def test_every_resource_conforms_without_errors_or_warnings(package: Package, va
         if found:
             problems[f"{resource['resourceType']}/{resource['id']}"] = found
     assert problems == {}
+
+
+def test_no_best_practice_warning_but_the_fixed_extension_url(package: Package) -> None:
+    """dom-6 (narrative, contained resources too) and eld-24 (pattern[x], not fixed[x]) hold everywhere, except
+    that an extension definition fixes its Extension.url, as the HL7 validator requires (SD_EXTENSION_URL_MISSING)."""
+    validator = Validator(Session(default_source(list(package)), options=Options(best_practice=True)))
+    problems = {}
+    for resource in package:
+        result = validator.validate_resource(resource)
+        found = [f"{i.severity} {i.expression}: {i.text}" for i in result.issues]
+        if found:
+            problems[f"{resource['resourceType']}/{resource['id']}"] = found
+    assert problems == {
+        "StructureDefinition/clinical-use-evidence": [
+            "warning StructureDefinition.differential.element[2]: "
+            "Constraint failed: eld-24: 'pattern[x] should be used rather than fixed[x]' "
+            "(defined in http://hl7.org/fhir/StructureDefinition/ElementDefinition)"
+        ]
+    }
+    url = package.require("StructureDefinition", "clinical-use-evidence")["differential"]["element"][2]
+    assert url["path"] == "Extension.url"
 
 
 def test_every_profile_has_a_snapshot(package: Package, validator: Validator) -> None:
