@@ -67,6 +67,25 @@ def _traceability(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
+def _recognition(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    from fhir_ldn.cds.recognition import embedded, recognition_markdown
+    from fhir_ldn.package.loader import load_package
+
+    block = recognition_markdown(load_package(settings))
+    if args.readme is None:
+        sys.stdout.write(block + "\n")
+        return ExitCode.OK
+    try:
+        text = args.readme.read_text(encoding="utf-8")
+        old = embedded(text)
+        if old is None:
+            exit_with(ExitCode.USAGE, f"{args.readme} has no recognition block (the markers) to replace")
+        args.readme.write_text(text.replace(old, block), encoding="utf-8")
+    except OSError as exc:
+        exit_with(ExitCode.USAGE, f"cannot update {args.readme}: {exc}")
+    return ExitCode.OK
+
+
 def _install_definitions(report: Callable[[str], None]) -> None:
     """Install the R5 core and standard extensions packages into the FHIR package cache if missing (npm pack,
     sha512 checked), telling `report` what is downloaded, its progress, and what the cache already had."""
@@ -132,6 +151,15 @@ def parser() -> argparse.ArgumentParser:
     trace = add_command(sub, "traceability", "render and check docs/traceability.md (article claim -> resource)")
     trace.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     trace.set_defaults(run=_traceability)
+    recognition = add_command(
+        sub, "recognition", "print the table of how the CDS service recognises drugs and doses (from the package)"
+    )
+    recognition.add_argument(
+        "--readme",
+        type=Path,
+        help="replace the block between the markers in this file instead (default: print to standard output)",
+    )
+    recognition.set_defaults(run=_recognition)
     setup = add_command(sub, "setup", "download the FHIR R5 definitions into the FHIR package cache (once)")
     setup.add_argument(
         "--examples", action="store_true", help="also install hl7.fhir.r5.examples#5.0.0 (default: not installed)"

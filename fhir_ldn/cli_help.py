@@ -21,6 +21,9 @@ DESCRIPTIONS: dict[str, str] = {
     "open site/index.html).",
     "traceability": "Render the map from the article's claims and references to the resources and elements that "
     "encode them (docs/traceability.json) as markdown, and check that every claim is mapped to an existing element.",
+    "recognition": "Print, as a markdown table made from the package, how the CDS service recognises a drug in an "
+    "order (codes, ingredients, names, combinations) and which dose rule each card follows; with --readme, replace "
+    "the table between its markers in that file (the README's copy is kept current this way).",
     "setup": "Put the official FHIR packages the validator, FHIR XML and /downloads need into the FHIR package "
     "cache: hl7.fhir.r5.core#5.0.0 and hl7.fhir.uv.extensions.r5#5.3.0-ballot-tc1 (17.5 MB to download, about "
     "115 MB on disk); --examples adds hl7.fhir.r5.examples#5.0.0 (16.6 MB, 147 MB on disk), which the test suite "
@@ -48,6 +51,11 @@ EXIT_CODES: dict[str, Sequence[tuple[int, str]]] = {
         (2, "bad arguments"),
         (3, "a claim or reference is unmapped, or maps to a missing element (the markdown is still written)"),
     ),
+    "recognition": (
+        (0, "printed or written"),
+        (2, "bad arguments, or the --readme file cannot be read or written or has no markers"),
+        (3, "the knowledge is broken: the file and element are named"),
+    ),
     "setup": (
         (0, "every package is in the cache"),
         (
@@ -72,6 +80,7 @@ EXIT_CODES: dict[str, Sequence[tuple[int, str]]] = {
 ENVIRONMENT_OF: dict[str, Sequence[str]] = {
     "build": KNOWLEDGE_ENVIRONMENT,
     "traceability": KNOWLEDGE_ENVIRONMENT,
+    "recognition": ("FHIR_LDN_RESOURCES_DIR", "FHIR_LDN_PROFILES_DIR", "FHIR_LDN_CANONICAL_BASE"),
     "setup": (PACKAGE_CACHE[0],),
     "validate": ("FHIR_LDN_RESOURCES_DIR", "FHIR_LDN_PROFILES_DIR", "FHIR_LDN_CANONICAL_BASE", PACKAGE_CACHE[0]),
     "serve": (*ENVIRONMENT, PACKAGE_CACHE[0]),

@@ -46,12 +46,12 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
     "FHIR_LDN_CDS_TRUSTED_ISSUERS": ("unset, so no JWT check", "JSON file of trusted CDS clients: turns JWT checks on"),
     "FHIR_LDN_PUBLIC_BASE_URL": ("taken from each request", "external base URL (the JWT audience)"),
     "FHIR_LDN_CORS_ORIGINS": ("*", "comma-separated origins allowed by CORS"),
-    "FHIR_LDN_FHIR_FETCH_TIMEOUT": ("3", "seconds per call to a client's FHIR server or a JWKS URL"),
+    "FHIR_LDN_FHIR_FETCH_TIMEOUT": ("1", "seconds per call to a client's FHIR server or a JWKS URL"),
     "FHIR_LDN_FHIR_FETCH_MAX_PAGES": ("10", "pages read per prefetch query"),
     "FHIR_LDN_MAX_BODY_BYTES": ("2097152", "larger request bodies are refused (413)"),
     "FHIR_LDN_MAX_JSON_DEPTH": ("100", "deeper JSON bodies are refused (400)"),
     "FHIR_LDN_REQUEST_TIMEOUT": ("30", "seconds per request (408 while reading the body, 503 after)"),
-    "FHIR_LDN_FHIR_FETCH_DEADLINE": ("5", "seconds for all fetches of one hook call"),
+    "FHIR_LDN_FHIR_FETCH_DEADLINE": ("1.5", "seconds for all fetches of one hook call"),
     "FHIR_LDN_FHIR_FETCH_MAX_BYTES": ("10485760", "bytes read from FHIR servers per hook call"),
     "FHIR_LDN_FHIR_SERVER_ALLOWLIST": (
         "empty, so no fetching",
@@ -87,13 +87,15 @@ class Settings:
     public_base_url: str = ""  # the service's external base URL (JWT `aud`); empty: taken from each request
     cds_trusted_issuers: Path | None = None  # JSON file: trusted JWT issuers and their JWKS; None: no JWT check
     cors_origins: tuple[str, ...] = ("*",)
-    fhir_fetch_timeout: float = 3.0  # seconds per call to a client's FHIR server
+    fhir_fetch_timeout: float = 1.0  # seconds per call to a client's FHIR server
     fhir_fetch_max_pages: int = 10  # `next` links followed per prefetch query
     # Security and operations (see README "Security and operations")
     max_body_bytes: int = 2 * 1024 * 1024  # larger request bodies: 413
     max_json_depth: int = 100  # deeper JSON request bodies: 400
     request_timeout: float = 30.0  # seconds for a whole request (body read: 408, processing: 503)
-    fhir_fetch_deadline: float = 5.0  # seconds for all calls to a client's FHIR server during one hook call
+    # seconds for all calls to a client's FHIR server during one hook call: past it, 412 (a CDS client's budget for a
+    # whole call is typically 2 s or less; the service answers within this plus its own few milliseconds)
+    fhir_fetch_deadline: float = 1.5
     fhir_fetch_max_bytes: int = 10 * 1024 * 1024  # bytes read (decoded) from a client's FHIR server per hook call
     fhir_server_allowlist: tuple[str, ...] = ()  # URL prefixes of FHIR servers the service may fetch from; "*": any
     fhir_fetch_without_authorization: bool = False  # fetch from an allowlisted server without fhirAuthorization

@@ -244,7 +244,9 @@ _ERROR_TEXT = {
     "401": "The CDS client's JWT is missing or invalid (when JWT verification is configured)",
     "404": "Unknown resource, definition or service",
     "408": "The request body was not received within the request timeout",
-    "412": "The FHIR data needed was neither prefetched nor obtainable from the client's FHIR server",
+    "412": "The FHIR data needed was neither prefetched nor obtainable from the client's FHIR server (not allowlisted, "
+    "no fhirAuthorization, an error, or no complete answer within FHIR_LDN_FHIR_FETCH_DEADLINE, 1.5 s by default). "
+    "Never for an order no card can concern: that is answered at once with no cards",
     "413": "The request body is larger than the configured maximum",
     "415": "Unsupported Content-Type",
     "422": "The request cannot be processed as asked (a business rule of the operation)",

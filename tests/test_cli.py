@@ -179,7 +179,19 @@ def test_the_settings_table_names_every_variable_the_settings_read() -> None:
     assert env.read == set(ENVIRONMENT)
 
 
-@pytest.mark.parametrize("command", ["build", "traceability", "setup", "validate", "serve"])
+def test_the_numeric_defaults_the_help_names_are_the_settings_defaults() -> None:
+    defaults = Settings()
+    checked = 0
+    for name, (default, _) in ENVIRONMENT.items():
+        field = name.removeprefix("FHIR_LDN_").lower()
+        value = getattr(defaults, field, None)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            assert float(default) == value, name
+            checked += 1
+    assert checked == 7
+
+
+@pytest.mark.parametrize("command", ["build", "traceability", "recognition", "setup", "validate", "serve"])
 def test_every_command_help_has_a_description_defaults_exit_codes_and_settings(command: str) -> None:
     sub = _subcommands()[command]
     text = sub.format_help()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fhir_ldn.cds.drug_names import DrugNames
 from fhir_ldn.cds.engine import product_strengths
 from fhir_ldn.cds.medications import (
     MEDICATION_TYPES,
@@ -50,7 +51,10 @@ def _is_medication(resource: Mapping[str, Any]) -> bool:
 
 
 def medications_from_data(
-    data: Mapping[str, Any] | None, subject: str, strengths: Mapping[CodeKey, Strength]
+    data: Mapping[str, Any] | None,
+    subject: str,
+    strengths: Mapping[CodeKey, Strength],
+    names: DrugNames | None = None,
 ) -> list[dict[str, Any]]:
     """`%medications` for the subject: every countable MedicationRequest/Statement of the Bundle that is about them."""
     if data is None:
@@ -62,4 +66,4 @@ def medications_from_data(
             full_url = item.get("fullUrl")
             everything.append(Entry(resource, full_url if isinstance(full_url, str) else None))
     own = [e for e in everything if _is_medication(e.resource) and is_about(e.resource, subject)]
-    return medication_facts((), None, own, ResourcePool(everything), strengths)
+    return medication_facts((), None, own, ResourcePool(everything), strengths, names=names)

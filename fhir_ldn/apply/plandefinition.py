@@ -6,7 +6,8 @@ into the RequestOrchestration; an action with a `definitionCanonical` to an Acti
 and its result added to the Bundle. A MedicationRequest whose dosage is a sequence of steps (a titration) is
 proposed as one MedicationRequest per step, ordered by `relatedAction`. When no action applies, the
 RequestOrchestration has no actions and `Bundle.issues` (an OperationOutcome) explains which condition failed
-for which medications. The result is transient: nothing is stored.
+for which medications; when only some actions apply, the left-out ones are explained the same way, and in the
+RequestOrchestration's `note`. The result is transient: nothing is stored.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from fhir_ldn.apply.activitydefinition import ApplyContext, apply_activity_definition, apply_dynamic_values
 from fhir_ldn.apply.parameters import ApplyInput
 from fhir_ldn.apply.patient_data import medications_from_data, package_strengths
+from fhir_ldn.cds.drug_names import DrugNames
 from fhir_ldn.cds.engine import Condition, ConditionCompiler
 from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.errors import ApplyError, Issue
@@ -91,11 +93,12 @@ class PlanApplier:
         self.package = package
         self._compiler = ConditionCompiler(ValueSetIndex(package, terminology))
         self._strengths = package_strengths(package)
+        self._names = DrugNames.from_package(package)
         self._conditions: dict[str, list[tuple[Condition, str]]] = {}
 
     def medications(self, request: ApplyInput) -> list[dict[str, Any]]:
         """`%medications` for the request's subject from its `data` Bundle (this server keeps no patient data)."""
-        return medications_from_data(request.data, request.subject, self._strengths)
+        return medications_from_data(request.data, request.subject, self._strengths, self._names)
 
     def _context(self, request: ApplyInput, facts: list[dict[str, Any]]) -> ApplyContext:
         return ApplyContext(
@@ -131,13 +134,15 @@ class PlanApplier:
             orchestration["author"] = {"reference": request.practitioner}
         if actions:
             orchestration["action"] = actions
+            if result.unmet:  # some actions applied, others not: say which were left out, and why
+                orchestration["note"] = [{"text": issue.text} for issue in result.unmet]
         bundle: Resource = {
             "resourceType": "Bundle",
             "id": new_id(),
             "type": "collection",
             "entry": [{"fullUrl": f"urn:uuid:{orchestration['id']}", "resource": orchestration}, *result.entries],
         }
-        if not actions:
+        if result.unmet or not actions:
             issues = list(result.unmet)
             if request.data is None:
                 issues.append(

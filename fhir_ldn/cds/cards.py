@@ -1,12 +1,12 @@
 """PlanDefinition actions → CDS Hooks cards and suggestions (the CDS-on-FHIR mapping of the R5 spec).
 
 Card: `summary` = action.title, `detail` = action.description (markdown), `indicator` = action.priority via the
-HL7 `cdshooks-indicator` ConceptMap, `source` = the PlanDefinition's documentation relatedArtifact (+ topic =
-action.code), `links` = the action's citations as https://doi.org links, `overrideReasons` = the expansion of
-the value set the PlanDefinition names as `override-reasons`. Suggestion = child action: `label` = title,
-`isRecommended` = precheckBehavior `yes`, one `create` action per ActivityDefinition. Everything that does not
-depend on the request is built once (and serialised once); `card_json` only adds fresh uuids and the applied
-resources.
+HL7 `cdshooks-indicator` ConceptMap, `source` = the action's documentation artifact, else the PlanDefinition's
+(+ topic = action.code), `links` = the action's citations as https://doi.org links, `overrideReasons` = the
+expansion of the value set the action (else the PlanDefinition) names as `override-reasons`. Suggestion = child
+action: `label` = title, `isRecommended` = precheckBehavior `yes`, one `create` action per ActivityDefinition.
+Everything that does not depend on the request is built once (and serialised once); `card_json` only adds fresh
+uuids and the applied resources.
 """
 
 from __future__ import annotations
@@ -130,9 +130,13 @@ def _coding(coding: Mapping[str, Any]) -> Json:
     return {k: coding[k] for k in ("system", "code", "display") if isinstance(coding.get(k), str)}
 
 
+def _documentation(artifacts: Any) -> Mapping[str, Any] | None:
+    return next((a for a in artifacts or () if a.get("type") == "documentation"), None)
+
+
 def card_source(plan: Mapping[str, Any], action: Mapping[str, Any]) -> Json:
-    """`source` from the PlanDefinition's documentation artifact and the action's code."""
-    doc = next((a for a in plan.get("relatedArtifact") or () if a.get("type") == "documentation"), None)
+    """`source` from the action's own documentation artifact, else the PlanDefinition's, and the action's code."""
+    doc = _documentation(action.get("documentation")) or _documentation(plan.get("relatedArtifact"))
     label = (doc or {}).get("label") or (doc or {}).get("display") or plan.get("title") or plan.get("name")
     if not isinstance(label, str) or not label:
         raise PackageError("the PlanDefinition has no documentation relatedArtifact or title for card.source.label")
@@ -171,6 +175,9 @@ def card_links(package: Package, action: Mapping[str, Any]) -> list[Json]:
 
 def _suggestion(package: Package, action: Mapping[str, Any]) -> SuggestionTemplate:
     where = f"suggestion action '{action.get('id')}'"
+    if any(c.get("kind") == "applicability" for c in action.get("condition") or ()):
+        # Suggestions are not filtered per request: a condition here would be silently ignored, so it is refused.
+        raise PackageError(f"{where}: suggestions cannot have applicability conditions; put them on the card action")
     label = action.get("title")
     if not isinstance(label, str) or not label:
         raise PackageError(f"{where} has no title (the suggestion label)")

@@ -25,7 +25,7 @@ from fhirpathpy.parser import parse
 T = TypeVar("T")
 # Functions or terms that let an expression see a fact as a whole rather than field by field.
 _OPAQUE_FUNCTIONS = frozenset(
-    {"children", "descendants", "repeat", "trace", "select", "aggregate", "ofType", "as", "is", "conformsTo"}
+    {"children", "descendants", "repeat", "trace", "aggregate", "ofType", "as", "is", "conformsTo"}
 )
 _OPAQUE_NODES = frozenset({"ThisInvocation", "IndexInvocation", "TotalInvocation", "IndexerExpression"})
 _MEMBER_OF_CRITERION = re.compile(r"^code\.memberOf\('([^']*)'\)$")

@@ -124,8 +124,8 @@ def dose_mg(quantity: Mapping[str, Any], strength: tuple[float, str, float] | No
     """One dose in mg: a mass directly, or units × strength per unit when the strength's denominator matches."""
     value = _number(quantity.get("value"))
     kind = unit_kind(quantity)
-    if value is None or value < 0 or kind is None:
-        return None
+    if value is None or value <= 0 or kind is None:
+        return None  # a zero or negative dose states no dose: unknown, never 0 mg
     if kind[0] == "mass":
         return value * kind[1]
     if strength is None:

@@ -3,21 +3,23 @@
 Built once per PlanDefinition at start-up (`CdsRule.from_plan`): every condition is syntax-checked with
 `fhir_ldn.fhirpath.check_syntax` and compiled with fhirpathpy, every value set a `memberOf('url')` names is
 expanded into a set index, and every card is pre-built (`fhir_ldn.cds.cards`). Per request, `decide` evaluates
-the compiled conditions over `%medications` and returns the card templates that apply.
+the compiled conditions over `%medications` and returns the card templates that apply, with the texts of a card
+action's `dynamicValue`s (paths `title` → summary, `description` → detail) put in.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import fhirpathpy
 
-from fhir_ldn.cds.cards import CardTemplate, card_template
+from fhir_ldn.cds.cards import SUMMARY_LIMIT, CardTemplate, Json, card_template
 from fhir_ldn.cds.decision_cache import FactView, LruCache
 from fhir_ldn.cds.dose import strength_from_quantity
+from fhir_ldn.cds.drug_names import DrugNames
 from fhir_ldn.cds.medications import CodeKey, Strength
 from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.constants import LOCAL_CONCEPTS_ID, OVERRIDE_REASONS_LABEL, PLAN_DEFINITION_TYPE, STRENGTH_PER_UNIT
@@ -30,6 +32,7 @@ SUPPORTED_HOOKS = frozenset({"order-select", "order-sign"})
 DECISION_CACHE_SIZE = 4096
 FHIRPATH = "text/fhirpath"
 _MEMBER_OF = re.compile(r"memberOf\(\s*'([^']*)'\s*\)")
+_CARD_TEXT = {"title": "summary", "description": "detail"}  # dynamicValue.path → the card member it sets
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,38 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class DynamicText:
+    """A card action's `dynamicValue`: FHIRPath giving the card's `summary` (path `title`) or `detail` (path
+    `description`) for this request; `%action` is the action as authored, `%medications` the facts."""
+
+    field: str  # the card member it sets: summary | detail
+    condition: Condition
+
+    def text(self, variables: Mapping[str, Any]) -> str | None:
+        result = self.condition.evaluate({}, variables)
+        return result[0] if len(result) == 1 and isinstance(result[0], str) and result[0] else None
+
+
+@dataclass(frozen=True)
 class CardRule:
     conditions: tuple[Condition, ...]
     card: CardTemplate
+    action: Mapping[str, Any] = field(default_factory=dict)
+    dynamic: tuple[DynamicText, ...] = ()
+
+    def render(self, variables: Mapping[str, Any]) -> CardTemplate:
+        """The card for this request: its template with the dynamic texts put in."""
+        if not self.dynamic:
+            return self.card
+        scope = {**variables, "action": self.action}
+        static = dict(self.card.static)
+        for dynamic in self.dynamic:
+            text = dynamic.text(scope)
+            if text is not None and (dynamic.field != "summary" or len(text) < SUMMARY_LIMIT):
+                static[dynamic.field] = text
+        if static == self.card.static:
+            return self.card
+        return CardTemplate(self.card.action_id, static, self.card.suggestions, self.card.selection_behavior)
 
 
 @dataclass(frozen=True)
@@ -101,6 +133,23 @@ class ConditionCompiler:
             out.append(Condition(text, fhirpathpy.compile(text, None, self._options)))
         return tuple(out)
 
+    def compile_texts(self, action: Mapping[str, Any], where: str) -> tuple[DynamicText, ...]:
+        """A card action's dynamicValues (paths `title` and `description` only), checked on an empty request."""
+        out: list[DynamicText] = []
+        for i, dynamic in enumerate(action.get("dynamicValue") or ()):
+            here = f"{where}.dynamicValue[{i}]"
+            target = _CARD_TEXT.get(str(dynamic.get("path")))
+            if target is None:
+                raise PackageError(f"{here}: a card's dynamicValue may set only {sorted(_CARD_TEXT)}", expression=here)
+            (condition,) = self.compile([{"kind": "applicability", "expression": dynamic.get("expression")}], here)
+            text = DynamicText(target, condition)
+            try:
+                text.text({"medications": [], "action": action})
+            except Exception as exc:  # fhirpathpy raises plain exceptions: fail at start-up, not per request
+                raise PackageError(f"{here}: {exc}", expression=here) from exc
+            out.append(text)
+        return tuple(out)
+
 
 def product_strengths(package: Package, plan: Mapping[str, Any]) -> dict[CodeKey, Strength]:
     """Strength per unit of the products the PlanDefinition depends on (MedicinalProductDefinition characteristic)."""
@@ -125,9 +174,12 @@ def product_strengths(package: Package, plan: Mapping[str, Any]) -> dict[CodeKey
     return out
 
 
-def override_reasons(value_sets: ValueSetIndex, plan: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The override reasons (each with a display, as CDS Hooks requires) from the `override-reasons` value set."""
-    for artifact in plan.get("relatedArtifact") or ():
+def override_reasons(
+    value_sets: ValueSetIndex, holder: Mapping[str, Any], field: str = "relatedArtifact"
+) -> list[Json]:
+    """The override reasons (each with a display, as CDS Hooks requires) of the value set that `holder` names as
+    `override-reasons` (a PlanDefinition's relatedArtifact, or a card action's own documentation); [] if none."""
+    for artifact in holder.get(field) or ():
         if artifact.get("type") == "depends-on" and artifact.get("label") == OVERRIDE_REASONS_LABEL:
             reasons = [dict(c) for c in value_sets.expansion(str(artifact.get("resource")))]
             if not reasons or any("display" not in r for r in reasons):
@@ -161,6 +213,7 @@ class CdsRule:
     hooks: frozenset[str]
     groups: tuple[TriggerGroup, ...]
     product_strengths: Mapping[CodeKey, Strength]
+    names: DrugNames  # the package's drug names, for orders without a verified code
     value_sets: ValueSetIndex
     # Codes a medication needs for any condition to see it (None: every medication can be seen).
     visible_codes: frozenset[CodeKey] | None
@@ -180,7 +233,11 @@ class CdsRule:
             cards = tuple(
                 CardRule(
                     compiler.compile(child.get("condition"), f"{where}.action[{i}].action[{j}].condition"),
-                    card_template(package, plan, child, reasons),
+                    card_template(
+                        package, plan, child, override_reasons(value_sets, child, "documentation") or reasons
+                    ),
+                    child,
+                    compiler.compile_texts(child, f"{where}.action[{i}].action[{j}]"),
                 )
                 for j, child in enumerate(action.get("action") or ())
             )
@@ -190,7 +247,7 @@ class CdsRule:
         title = str(plan.get("title") or plan.get("name") or plan.get("id"))
         expressions = [
             c.expression for g in groups for c in (*g.conditions, *(c for r in g.cards for c in r.conditions))
-        ]
+        ] + [d.condition.expression for g in groups for r in g.cards for d in r.dynamic]
         view = FactView(expressions)
         return cls(
             id=str(plan["id"]),
@@ -199,6 +256,7 @@ class CdsRule:
             hooks=frozenset().union(*(g.hooks for g in groups)),
             groups=tuple(groups),
             product_strengths=product_strengths(package, plan),
+            names=DrugNames.from_package(package),
             value_sets=value_sets,
             visible_codes=visible_codes(view, value_sets),
             decision_key=view.key_function(value_sets.members),
@@ -225,7 +283,7 @@ class CdsRule:
         for group in self.groups:
             if hook not in group.hooks or not all(c.holds(variables) for c in group.conditions):
                 continue
-            out += [rule.card for rule in group.cards if all(c.holds(variables) for c in rule.conditions)]
+            out += [rule.render(variables) for rule in group.cards if all(c.holds(variables) for c in rule.conditions)]
         return out
 
 

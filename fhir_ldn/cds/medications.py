@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fhir_ldn.cds.dose import daily_dose_mg, single_dose_mg, strength_from_quantity, strength_from_ratio
+from fhir_ldn.cds.drug_names import DrugNames, texts_of
 
 Resource = dict[str, Any]
 Strength = tuple[float, str, float]
@@ -103,18 +104,19 @@ def medication_parts(resource: Mapping[str, Any]) -> tuple[Any, str | None]:
     return None, None
 
 
-def _ingredient_codings(ingredient: Mapping[str, Any], pool: ResourcePool, container: Mapping[str, Any]) -> list[Any]:
-    codings = _codings(ingredient.get("itemCodeableConcept"))  # R4
+def _ingredient_concepts(ingredient: Mapping[str, Any], pool: ResourcePool, container: Mapping[str, Any]) -> list[Any]:
+    """The CodeableConcepts naming an ingredient: R4 itemCodeableConcept, R5 item.concept, a referenced item's code."""
+    concepts = [ingredient.get("itemCodeableConcept")]  # R4
     item = ingredient.get("item")  # R5 CodeableReference
     if isinstance(item, dict):
-        codings += _codings(item.get("concept"))
+        concepts.append(item.get("concept"))
     ref = _reference(ingredient.get("itemReference")) or (_reference(item) if isinstance(item, dict) else None)
     if ref:
         target = pool.resolve(ref, container)
         if target is not None:
             code = target.get("code")
-            codings += _codings(code.get("concept") if isinstance(code, dict) and "concept" in code else code)
-    return codings
+            concepts.append(code.get("concept") if isinstance(code, dict) and "concept" in code else code)
+    return concepts
 
 
 def _ingredient_strength(ingredient: Mapping[str, Any]) -> Strength | None:
@@ -130,16 +132,16 @@ def _ingredient_strength(ingredient: Mapping[str, Any]) -> Strength | None:
 def _medication_details(
     medication: Mapping[str, Any], pool: ResourcePool, container: Mapping[str, Any]
 ) -> tuple[list[Any], Strength | None]:
-    """Codings of a Medication (its code and ingredients) and its strength per unit (a single ingredient only)."""
-    codings = _codings(medication.get("code"))
+    """The concepts of a Medication (its code and ingredients) and its strength per unit (a single ingredient only)."""
+    concepts = [medication.get("code")]
     strengths: list[Strength | None] = []
     for ingredient in as_list(medication.get("ingredient")):
         if isinstance(ingredient, dict):
-            codings += _ingredient_codings(ingredient, pool, container)
+            concepts += _ingredient_concepts(ingredient, pool, container)
             strengths.append(_ingredient_strength(ingredient))
     # Several ingredients: which strength is "the" dose is ambiguous (another ingredient's strength may be the
     # only one given), so none is used: never guessed.
-    return codings, strengths[0] if len(strengths) == 1 else None
+    return concepts, strengths[0] if len(strengths) == 1 else None
 
 
 def _countable(resource: Mapping[str, Any]) -> bool:
@@ -156,6 +158,14 @@ def _countable(resource: Mapping[str, Any]) -> bool:
     return False
 
 
+def _clean(c: Mapping[str, Any]) -> dict[str, Any]:
+    """A coding with its system, code and display only."""
+    display = c.get("display")
+    if type(display) is str:
+        return {"system": c["system"], "code": c["code"], "display": display}
+    return {"system": c["system"], "code": c["code"]}
+
+
 def _dedupe(codings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Codings without repeats (system, code, display only)."""
     seen: set[CodeKey] = set()
@@ -164,12 +174,7 @@ def _dedupe(codings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (c["system"], c["code"])
         if key not in seen:
             seen.add(key)
-            display = c.get("display")
-            out.append(
-                {"system": key[0], "code": key[1], "display": display}
-                if type(display) is str
-                else {"system": key[0], "code": key[1]}
-            )
+            out.append(_clean(c))
     return out
 
 
@@ -180,24 +185,34 @@ def medication_fact(
     product_strengths: Mapping[CodeKey, Strength],
     reference: str,
     visible: frozenset[CodeKey] | None = None,
+    names: DrugNames | None = None,
 ) -> dict[str, Any] | None:
-    """The fact for one order or statement, or None when it does not count (status, doNotPerform, no codes).
+    """The fact for one order or statement, or None when it does not count (status, doNotPerform, no drug).
 
+    The drug is recognised by its codes (the order's, a referenced or contained Medication's and its
+    ingredients'); when none of them is one of the package's verified codes, by name (`names`): the fact then
+    gets the named drug's verified coding and `recognisedBy` 'name', `recognisedAs`, `recognisedFrom` (the text).
     With `visible` (the codes the rule can see at all), a medication with none of them is left out before its
     dose is worked out: no condition could tell it is there.
     """
     if not _countable(resource):
         return None
     concept, ref = medication_parts(resource)
-    codings = _codings(concept)
+    concepts = [concept]
     strength: Strength | None = None
-    merged = False
     if ref:
         medication = pool.resolve(ref, resource)
         if medication is not None:
             more, strength = _medication_details(medication, pool, resource)
-            codings += more
-            merged = True
+            concepts += more
+    codings = [c for item in concepts for c in _codings(item)]
+    recognised = None
+    if names is not None and not any((c["system"], c["code"]) in names.known for c in codings):
+        recognised = names.recognise([t for item in concepts for t in texts_of(item)])
+        if recognised is not None and recognised.counts:
+            codings.append(recognised.drug.coding())
+        else:
+            recognised = None
     if not codings:
         return None
     if visible is not None and not any((c["system"], c["code"]) in visible for c in codings):
@@ -207,8 +222,10 @@ def medication_fact(
             (product_strengths[k] for c in codings if (k := (c["system"], c["code"])) in product_strengths), None
         )
     dosages = resource.get("dosageInstruction") if "dosageInstruction" in resource else resource.get("dosage")
-    coding = _dedupe(codings) if merged or len(codings) > 1 else codings
+    coding = _dedupe(codings) if len(codings) > 1 else [_clean(codings[0])]
     fact: dict[str, Any] = {"origin": origin, "code": {"coding": coding}, "reference": reference}
+    if recognised is not None:
+        fact.update(recognisedBy="name", recognisedAs=recognised.drug.display, recognisedFrom=recognised.text)
     dosages = dosages if isinstance(dosages, list) else []
     dose = daily_dose_mg(dosages, strength)
     if dose is not None:
@@ -242,6 +259,7 @@ def medication_facts(
     pool: ResourcePool,
     product_strengths: Mapping[CodeKey, Strength],
     visible: frozenset[CodeKey] | None = None,
+    names: DrugNames | None = None,
 ) -> list[dict[str, Any]]:
     """`%medications`: drafts are `new` when selected (order-select) or always (`selections` None: order-sign).
 
@@ -264,7 +282,7 @@ def medication_facts(
             continue
         reference = entry.reference if entry.identified else f"{rtype}#{n}"
         seen.add(reference)
-        fact = medication_fact(entry.resource, origin, pool, product_strengths, reference, visible)
+        fact = medication_fact(entry.resource, origin, pool, product_strengths, reference, visible, names)
         if fact is not None:
             facts.append(fact)
     return facts

@@ -17,10 +17,12 @@ from urllib.parse import quote
 from fhir_ldn.cds.medications import Entry, as_list
 
 # Templates obey the token rules: only root-level primitive context fields, type-level search with a
-# reference and a token equality parameter.
+# reference and a token equality parameter (a list of values: any of them). They ask for what the rule counts
+# (`fhir_ldn.cds.medications.COUNTABLE_STATUSES`): active and on-hold orders. Drafts are the hook's own
+# `draftOrders`; another user's unsigned draft on the server is not yet the patient's medication. Statements are
+# asked for whatever their status (R4 `active`, R5 `recorded` without an end), which the service then checks.
 PREFETCH_TEMPLATES: Mapping[str, str] = {
-    "patient": "Patient/{{context.patientId}}",
-    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active",
+    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
 }
 # Keys the decision needs: without them (and without a FHIR server to fetch them from) the answer is 412.

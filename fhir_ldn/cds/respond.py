@@ -8,10 +8,11 @@ from fhir_ldn.apply.activitydefinition import R4, R5, ApplyContext
 from fhir_ldn.cds.cards import card_json
 from fhir_ldn.cds.engine import CdsRule
 from fhir_ldn.cds.hookrequest import HookRequest
-from fhir_ldn.cds.medications import Entry, ResourcePool, medication_facts
+from fhir_ldn.cds.medications import Entry, ResourcePool, medication_facts, unresolved_medication_references
 from fhir_ldn.cds.prefetch import bundle_entries
 
 _REQUESTER_TYPES = ("Practitioner/", "PractitionerRole/")
+NO_CARDS = '{"cards":[]}'
 
 
 def draft_entries(request: HookRequest) -> list[Entry]:
@@ -46,12 +47,35 @@ def apply_context(request: HookRequest, version: str) -> ApplyContext:
     )
 
 
+def concerns_rule(rule: CdsRule, request: HookRequest, drafts: Sequence[Entry]) -> bool:
+    """Whether a new order of this hook (a selected draft; every draft on order-sign) can take part in a card.
+
+    Cards are about the orders being placed: the rule's conditions need a new order it can see (naltrexone or an
+    SSRI, by code, ingredient or name). When no new draft is one, no card can apply whatever the patient takes,
+    so the patient's current medications need not be read (no prefetch, no fetch, no 412). A new draft whose
+    Medication the request does not hold cannot be judged without it, so it counts as relevant.
+    """
+    if rule.visible_codes is None:
+        return True
+    pool = ResourcePool(drafts)
+    facts = medication_facts(
+        drafts, request.selections, (), pool, rule.product_strengths, rule.visible_codes, rule.names
+    )
+    if any(fact["origin"] == "new" for fact in facts):
+        return True
+    selections = request.selections
+    new = [e for e in drafts if selections is None or e.reference in selections or e.full_url in selections]
+    return bool(unresolved_medication_references(new, pool))
+
+
 def respond(rule: CdsRule, request: HookRequest, drafts: Sequence[Entry], existing: Sequence[Entry]) -> str:
     """The response body as JSON text, `{"cards": [...]}`; `{"cards": []}` when no card applies."""
     pool = build_pool(drafts, existing)
-    facts = medication_facts(drafts, request.selections, existing, pool, rule.product_strengths, rule.visible_codes)
+    facts = medication_facts(
+        drafts, request.selections, existing, pool, rule.product_strengths, rule.visible_codes, rule.names
+    )
     templates = rule.decide(request.hook, facts)
     if not templates:
-        return '{"cards":[]}'
+        return NO_CARDS
     context = apply_context(request, fhir_version([*drafts, *existing]))
     return '{"cards":[' + ",".join(card_json(t, context) for t in templates) + "]}"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fhir_ldn.cds.hookrequest import parse_hook_request, parse_json_object
-from fhir_ldn.cds.respond import draft_entries, respond
+from fhir_ldn.cds.respond import NO_CARDS, concerns_rule, draft_entries, respond
 from server.cds.fhir_client import current_medications
 from server.cds.service import CdsDep, cds_of
 
@@ -38,6 +38,8 @@ async def call_service(request: Request) -> Response:
     endpoint = cds.endpoint(request.path_params["service_id"])
     hook_request = parse_hook_request(parse_json_object(await request.body()), endpoint.hooks)
     drafts = draft_entries(hook_request)
+    if not concerns_rule(endpoint.rule, hook_request, drafts):
+        return Response(NO_CARDS, media_type="application/json")  # nothing to fetch for an order no card concerns
     existing = await current_medications(hook_request, drafts, cds.fetch_policy)
     return Response(respond(endpoint.rule, hook_request, drafts, existing), media_type="application/json")
 

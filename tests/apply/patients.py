@@ -77,6 +77,10 @@ def on_ssri_and_ldn(shape: str) -> dict[str, Any]:
     return bundle(order("ssri", SERTRALINE, mg(50), shape), statement("ldn", NALTREXONE, mg(4.5), shape))
 
 
+def on_ssri_and_ldn_order(shape: str) -> dict[str, Any]:
+    return bundle(order("ssri", SERTRALINE, mg(50), shape), order("ldn", NALTREXONE, mg(4.5), shape))
+
+
 def on_ssri_and_standard_dose(shape: str) -> dict[str, Any]:
     return bundle(order("ssri", SERTRALINE, mg(50), shape), order("ntx", NALTREXONE_50_TABLET, tablets(1), shape))
 

@@ -39,15 +39,9 @@ def _codes(resource: dict[str, Any]) -> set[str]:
     return {c["code"] for c in code.get("concept", code).get("coding", [])}
 
 
-ELIGIBLE: list[Callable[[str], dict[str, Any]]] = [patients.on_ssri, patients.on_ssri_and_ldn]
-
-
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("patient", ELIGIBLE, ids=lambda f: f.__name__)
-def test_apply_plan_eligible_patient_gets_the_protocol(
-    applier: PlanApplier, package: Package, patient: Callable[[str], dict[str, Any]], shape: str
-) -> None:
-    bundle = _apply(applier, package, patient(shape))
+def test_apply_plan_eligible_patient_gets_the_protocol(applier: PlanApplier, package: Package, shape: str) -> None:
+    bundle = _apply(applier, package, patients.on_ssri(shape))
     assert_valid_r5(bundle)
     assert "issues" not in bundle
     orchestration = bundle["entry"][0]["resource"]
@@ -110,7 +104,8 @@ def test_apply_plan_orchestration_references_every_request_in_order(
 def test_apply_plan_never_proposes_more_than_the_titration_maximum(
     applier: PlanApplier, package: Package, shape: str
 ) -> None:
-    bundle = _apply(applier, package, patients.on_ssri_and_ldn(shape))
+    bundle = _apply(applier, package, patients.on_ssri(shape))
+    assert _of_type(bundle, "MedicationRequest")
     for request in _of_type(bundle, "MedicationRequest"):
         for dosage in request["dosageInstruction"]:
             for ratio in dosage.get("maxDosePerPeriod", []):
@@ -118,6 +113,36 @@ def test_apply_plan_never_proposes_more_than_the_titration_maximum(
                 assert ratio["numerator"]["code"] == "mg"
             for dose in dosage.get("doseAndRate", []):
                 assert dose["doseRange"]["high"]["value"] <= 4.5
+
+
+ALREADY_ON_LDN: list[Callable[[str], dict[str, Any]]] = [patients.on_ssri_and_ldn, patients.on_ssri_and_ldn_order]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("patient", ALREADY_ON_LDN, ids=lambda f: f.__name__)
+def test_apply_plan_patient_already_on_ldn_gets_no_new_naltrexone(
+    applier: PlanApplier, package: Package, patient: Callable[[str], dict[str, Any]], shape: str
+) -> None:
+    """Safety: new naltrexone orders on top of a current one could add up past 5 mg/day (4.5 + 4.5 = 9)."""
+    bundle = _apply(applier, package, patient(shape))
+    assert_valid_r5(bundle)
+    assert _of_type(bundle, "MedicationRequest") == []
+    services = _of_type(bundle, "ServiceRequest")
+    assert sorted(c for s in services for c in _codes(s)) == ["monitor-gi", "monitor-mood"]
+    assert len(_of_type(bundle, "CommunicationRequest")) == 1
+    orchestration = bundle["entry"][0]["resource"]
+    linked = [a["linkId"] for a in orchestration["action"][0]["action"]]
+    assert linked == ["monitor-mood", "monitor-gi", "education"]
+    # the RequestOrchestration and the Bundle's issues say why the titration was left out
+    (note,) = orchestration["note"]
+    titration = package.require(*PROTOCOL)["action"][0]["action"][0]
+    assert titration["id"] == "titration"
+    assert titration["title"] in note["text"]
+    assert "already on naltrexone" in note["text"]
+    (issue,) = bundle["issues"]["issue"]
+    assert issue["severity"] == "warning"
+    assert issue["details"]["text"] == note["text"]
+    assert issue["expression"] == ["PlanDefinition/ldn-ssri-augmentation-protocol.action[0].action[0].condition"]
 
 
 STANDARD_DOSE: list[Callable[[str], dict[str, Any]]] = [

@@ -26,6 +26,8 @@ def random_facts(rng: random.Random) -> list[dict[str, Any]]:
         dose = rng.choice(DOSES)
         if dose is not None:
             fact["dailyDoseMg"] = dose
+        if rng.random() < 0.3:  # recognised by name: the cards' dynamic texts quote these
+            fact.update(recognisedBy="name", recognisedAs=rng.choice(["a", "b"]), recognisedFrom=rng.choice(["x", "y"]))
         facts.append(fact)
     return facts
 
@@ -36,9 +38,9 @@ def test_cached_decisions_equal_fresh_evaluations(package: Package) -> None:
     for _ in range(400):
         facts = random_facts(rng)
         hook = rng.choice(["order-select", "order-sign"])
-        fresh = [c.action_id for c in rule.evaluate(hook, facts)]
-        assert [c.action_id for c in rule.decide(hook, facts)] == fresh
-        assert [c.action_id for c in rule.decide(hook, facts)] == fresh  # now from the cache
+        fresh = [(c.action_id, c.static) for c in rule.evaluate(hook, facts)]  # the cards' texts included
+        assert [(c.action_id, c.static) for c in rule.decide(hook, facts)] == fresh
+        assert [(c.action_id, c.static) for c in rule.decide(hook, facts)] == fresh  # now from the cache
     assert len(rule.decisions) > 20
 
 
@@ -63,8 +65,16 @@ def test_a_reference_the_rule_never_reads_does_not_split_the_cache(package: Pack
 
 
 def test_expressions_that_see_whole_facts_use_exact_keys() -> None:
-    for expression in ("%medications.where($this.origin = 'new').exists()", "%medications.children().exists()"):
+    for expression in (
+        "%medications.where($this.origin = 'new').exists()",
+        "%medications.children().exists()",
+        "%medications.select($this).count() > 1",
+    ):
         assert FactView([expression]).exact
+    selected = FactView(["%medications.select(recognisedAs + origin).join(',')", "%medications.select(code).exists()"])
+    assert not selected.exact  # select reads fields, each of them part of the key
+    assert {"recognisedAs", "origin", "code"} <= selected.fields
+    assert not selected.code_by_membership
     direct = FactView(["%medications.where(code.coding.code = '1').exists()"])
     assert not direct.exact
     assert not direct.code_by_membership  # code is read directly, so its codings are part of the key

@@ -92,6 +92,9 @@ def test_computed_daily_doses(dosages: list[Any], strength: Any, expected: float
         ([d(q(50, "mg"), every(1, -1))], None),
         ([d(q(1, "{pill}"), every(1))], (-50.0, "count", 1.0)),  # a negative strength
         ([d(q(-4.5, "mg"), every(1))], None),
+        ([d(q(0, "mg"), every(1))], None),  # a zero dose leaves the dose unknown, as documented: never 0 mg/day
+        ([d(q(0, "{pill}"), every(1))], FIFTY_MG_TABLET),
+        ([d(q(0, "ug"), every(1))], None),
     ],
 )
 def test_unknown_daily_doses(dosages: list[Any], strength: Any) -> None:

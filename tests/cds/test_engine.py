@@ -81,6 +81,10 @@ def test_priority_precheck_and_selection_behavior_are_mapped(package: Package) -
         (lambda c: c.update(priority="whenever"), "indicator"),
         (lambda c: c["action"][0].update(definitionCanonical="https://example.org/none"), "ActivityDefinition"),
         (lambda c: c["action"][0]["type"]["coding"][0].update(code="remove"), "not supported"),
+        (lambda c: c["action"][0].update(condition=c["condition"]), "suggestions cannot have applicability"),
+        (lambda c: c["dynamicValue"][0].update(path="indicator"), "may set only"),
+        (lambda c: c["dynamicValue"][0]["expression"].update(expression="%action.description +"), "syntax"),
+        (lambda c: c["dynamicValue"][0]["expression"].update(expression="%nope.description"), "dynamicValue"),
     ],
 )
 def test_unusable_plans_fail_at_start_up(package: Package, change: Any, message: str) -> None:
@@ -88,3 +92,27 @@ def test_unusable_plans_fail_at_start_up(package: Package, change: Any, message:
     change(changed["action"][0]["action"][0])
     with pytest.raises(PackageError, match=message):
         rule_for(package, changed)
+
+
+def test_dynamic_texts_are_decided_per_request_and_cached_by_what_they_read(package: Package) -> None:
+    changed = plan(package)
+    card = changed["action"][0]["action"][0]
+    nx = "%medications.where(code.memberOf('https://fhir-ldn.github.io/fhir/ValueSet/naltrexone'))"
+    card["dynamicValue"] = [
+        {
+            "path": "title",
+            "expression": {"language": "text/fhirpath", "expression": f"'LDN ' + {nx}.dailyDoseMg.toString()"},
+        },
+        {"path": "description", "expression": {"language": "text/fhirpath", "expression": "%action.title"}},
+    ]
+    rule = rule_for(package, changed)
+    for dose in (4.5, 2, 4.5):
+        (decided,) = rule.decide("order-select", [fact("312941", "new"), fact("7243", "existing", dose)])
+        assert decided.static["summary"] == f"LDN {dose:g}"
+        assert decided.static["detail"] == card["title"]
+        assert f'"summary":"LDN {dose:g}"' in decided.static_json  # what the response is written from
+    # a text too long for a summary keeps the authored one
+    card["dynamicValue"][0]["expression"]["expression"] = "'" + "y" * 150 + "'"
+    rule = rule_for(package, changed)
+    (decided,) = rule.decide("order-select", [fact("312941", "new"), fact("7243", "existing", 4.5)])
+    assert decided.static["summary"] == card["title"]

@@ -30,7 +30,7 @@ def test_naltrexone_codes(package: Package) -> None:
 
 
 def test_descendent_of_filter_gives_children_with_displays(package: Package) -> None:
-    reasons = ValueSetIndex(package).expansion(BASE + "cds-override-reasons")
+    reasons = ValueSetIndex(package).expansion(BASE + "cds-override-reasons-monitoring")
     assert [r["code"] for r in reasons] == ["discussed-with-patient", "will-monitor", "not-applicable"]
     assert all(r["display"] for r in reasons)
 

@@ -97,6 +97,12 @@ def _fired(package: Package, medications: list[dict[str, Any]]) -> list[str]:
             [med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing"), med(*NALTREXONE, "new", 4.5)],
             ["ldn-ssri-dose-not-stated"],
         ),
+        # below the article's LDN range (1–5 mg daily, started at 0.5–1 mg): the LDN card's variant that says so
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 0.25)], ["ldn-ssri-below-range"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 0.1)], ["ldn-ssri-below-range"]),
+        ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "new", 0.0045)], ["ldn-ssri-below-range"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 0.49)], ["ldn-ssri-below-range"]),
+        ([med(*SERTRALINE_50, "new"), med(*NALTREXONE, "existing", 0.5)], ["ldn-ssri"]),
         ([med(*SERTRALINE_50, "new")], []),
         ([med(*NALTREXONE, "new", 4.5)], []),
         ([med(*SERTRALINE_50, "existing"), med(*NALTREXONE, "existing", 4.5)], []),
@@ -118,7 +124,7 @@ def test_standard_dose_never_gets_ldn_card(package: Package) -> None:
 
 
 def test_exactly_one_card_whenever_naltrexone_and_an_ssri_meet(package: Package) -> None:
-    doses = (None, 0.5, 4.5, 5, 5.5, 50)
+    doses = (None, 0.1, 0.5, 4.5, 5, 5.5, 50)
     for first in doses:
         for single in doses:
             if first is not None and single is not None and single > first:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 from fhir_ldn.package.index import Package
@@ -65,7 +67,7 @@ def test_contained_resources_get_a_narrative_too(package: Package) -> None:
 
 def test_a_contained_narrative_is_added_without_touching_authored_ones() -> None:
     authored = {"status": "additional", "div": "<div>hand</div>"}
-    resource = {
+    resource: dict[str, Any] = {
         "resourceType": "Basic",
         "id": "x",
         "text": authored,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from fhir_ldn.validation.session import Options, Session
 from fhir_ldn.validation.validator import Validator, default_source, package_validator
 
 BASE = "https://fhir-ldn.github.io/fhir/StructureDefinition/"
+BEST_PRACTICE = re.compile(r"Constraint failed: (dom-6|eld-24):")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def test_no_best_practice_warning_but_the_fixed_extension_url(package: Package) 
     problems = {}
     for resource in package:
         result = validator.validate_resource(resource)
-        found = [f"{i.severity} {i.expression}: {i.text}" for i in result.issues]
+        found = [f"{i.severity} {i.expression}: {i.text}" for i in result.issues if BEST_PRACTICE.search(i.text)]
         if found:
             problems[f"{resource['resourceType']}/{resource['id']}"] = found
     assert problems == {

@@ -21,7 +21,8 @@ SERTRALINE_50_TAB = "312941"
 NALTREXONE = "7243"
 NALTREXONE_50_TAB = "1483744"
 LDN_CARD = "LDN with an SSRI"
-DOSE_NOT_STATED = "daily naltrexone dose not stated or unclear"
+DOSE_NOT_STATED = "The daily dose is not stated or unclear"
+BELOW_RANGE = "Naltrexone below the article's LDN range"
 STANDARD_DOSE = "Naltrexone above 5 mg/day"
 
 

@@ -23,7 +23,7 @@ from server.app import create_app
 from tests.server.cds_support import LDN_CARD, SERVICE, MockFhirServer, bundle, hook_request, ldn, ssri, summaries
 
 TOKEN = "opaque-token-7"
-MR_QUERY = "/fhir/MedicationRequest?patient=p1&status=active"
+MR_QUERY = "/fhir/MedicationRequest?patient=p1&status=active,on-hold"
 DEADLINE = 1.5
 MAX_BYTES = 200_000
 

@@ -27,7 +27,7 @@ from tests.server.cds_support import (
 )
 
 TOKEN = "opaque-access-token-42"
-MR_QUERY = "/fhir/MedicationRequest?patient=p1&status=active"
+MR_QUERY = "/fhir/MedicationRequest?patient=p1&status=active,on-hold"
 MS_QUERY = "/fhir/MedicationStatement?patient=p1"
 
 

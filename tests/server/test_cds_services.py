@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from fhir_ldn.config import Settings
 from server.app import create_app
 from tests.server.cds_support import (
+    BELOW_RANGE,
     DOSE_NOT_STATED,
     LDN_CARD,
     NALTREXONE,
@@ -74,10 +75,11 @@ def test_discovery_lists_one_id_per_hook(client: TestClient) -> None:
     assert {s["hook"]: s["id"] for s in body["services"]} == LISTED
     assert SERVICE not in ids  # the id of earlier versions answers, unlisted
     for service in body["services"]:
-        assert service["prefetch"]["medicationRequests"] == (
-            "MedicationRequest?patient={{context.patientId}}&status=active"
-        )
-        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        # the rule counts active and on-hold orders, so the template asks for both; nothing reads a Patient
+        assert service["prefetch"] == {
+            "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
+            "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
+        }
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -114,6 +116,9 @@ def test_new_ssri_for_patient_on_ldn(client: TestClient, hook: str) -> None:
     assert {r["code"] for r in card["overrideReasons"]} == {"discussed-with-patient", "will-monitor", "not-applicable"}
     assert all(r["display"] for r in card["overrideReasons"])
     assert card["selectionBehavior"] == "any"
+    assert "serotonin syndrome (theoretical)" in card["summary"]
+    assert "off-label" in card["detail"]
+    assert "1–5 mg daily, started at 0.5–1 mg" in card["detail"]
     labels = [s["label"] for s in card["suggestions"]]
     assert labels == [
         "Track subtle mood shifts",
@@ -121,6 +126,9 @@ def test_new_ssri_for_patient_on_ldn(client: TestClient, hook: str) -> None:
         "Educate the patient about gradual titration",
     ]
     assert len({card["uuid"], *(s["uuid"] for s in card["suggestions"])}) == 4
+    # a patient on LDN is never proposed another naltrexone order (the doses would add up)
+    created = [a["resource"]["resourceType"] for s in card["suggestions"] for a in s["actions"]]
+    assert "MedicationRequest" not in created
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -163,7 +171,15 @@ def test_standard_dose_naltrexone_is_not_ldn(client: TestClient, hook: str, nalt
     ):
         card = only_card(call(client, body), STANDARD_DOSE)
         assert "does not apply" in card["summary"]
+        assert "above the LDN range" in card["summary"]
+        assert card["indicator"] == "info"
         assert "suggestions" not in card
+        # it gives no monitoring advice, so no "will monitor" reason, and its source is not the LDN protocol
+        assert {r["code"] for r in card["overrideReasons"]} == {"discussed-with-patient", "not-applicable"}
+        assert "augmentation-protocol" not in card["source"]["url"]
+        # the article's pharmacokinetic finding covers naltrexone at any dose
+        assert "no significant pharmacokinetic interactions between naltrexone and SSRIs" in card["detail"]
+        assert "no other guidance on standard-dose" not in card["detail"]
 
 
 @pytest.mark.parametrize(
@@ -182,7 +198,38 @@ def test_unknown_naltrexone_dose_gets_dose_not_stated_card(client: TestClient, n
         call(client, hook_request("order-select", [ssri()], current=[naltrexone])), "Naltrexone with an SSRI"
     )
     assert DOSE_NOT_STATED in card["summary"]
+    assert "check the dose" in card["summary"]
+    assert card["indicator"] == "warning"  # its advice cannot be used until someone checks the dose
     assert "not stated" in card["detail"]
+    assert "will-monitor" not in {r["code"] for r in card["overrideReasons"]}
+
+
+@pytest.mark.parametrize(
+    "naltrexone",
+    [
+        pytest.param(ldn(mg=0.25), id="0.25 mg"),
+        pytest.param(ldn(mg=0.1), id="0.1 mg"),
+        pytest.param(med_request("ntx", NALTREXONE, dosages=[dosage(4.5, "ug")]), id="4.5 micrograms"),
+    ],
+)
+@pytest.mark.parametrize("hook", HOOKS)
+def test_dose_below_the_articles_range_says_so(client: TestClient, hook: str, naltrexone: dict[str, Any]) -> None:
+    """The article: LDN 1–5 mg daily, started at 0.5–1 mg. Less than 0.5 mg/day is not plain LDN advice."""
+    for body in (
+        hook_request(hook, [ssri()], current=[naltrexone]),
+        hook_request(hook, [naltrexone], current=[ssri()]),
+    ):
+        card = only_card(call(client, body), BELOW_RANGE)
+        assert "check the dose" in card["summary"]
+        assert card["indicator"] == "warning"
+        assert "below the article's LDN range" in card["detail"]
+        assert "will-monitor" in {r["code"] for r in card["overrideReasons"]}
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_zero_dose_is_an_unknown_dose(client: TestClient, hook: str) -> None:
+    card = only_card(call(client, hook_request(hook, [ssri()], current=[ldn(mg=0)])), "Naltrexone with an SSRI")
+    assert DOSE_NOT_STATED in card["summary"]
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -193,6 +240,29 @@ def test_several_naltrexone_orders_never_get_the_ldn_card(client: TestClient, ho
     assert DOSE_NOT_STATED in card["summary"]
     assert "more than one naltrexone order" in card["detail"]
     only_card(call(client, hook_request(hook, [ssri()], current=[ldn("ldn-a"), ldn("ntx", mg=50)])), STANDARD_DOSE)
+
+
+@pytest.mark.parametrize(
+    ("mg", "stage"),
+    [
+        (0.5, "is a starting dose"),
+        (1, "is a starting dose"),
+        (1.5, "is a titration dose"),
+        (4.5, "is a titration dose"),
+        (5, "is above the article's titration target"),
+    ],
+)
+@pytest.mark.parametrize("hook", HOOKS)
+def test_new_ldn_order_says_where_its_dose_stands_in_the_titration(
+    client: TestClient, hook: str, mg: float, stage: str
+) -> None:
+    card = only_card(call(client, hook_request(hook, [ldn(mg=mg)], current=[ssri()])), LDN_CARD)
+    assert f"The new naltrexone order {stage}" in card["detail"]
+    assert card["detail"].count("The new naltrexone order") == 1
+    # an existing LDN order is not "new": no titration sentence
+    existing = only_card(call(client, hook_request(hook, [ssri()], current=[ldn(mg=mg)])), LDN_CARD)
+    assert "The new naltrexone order" not in existing["detail"]
+    assert existing["detail"] in card["detail"]  # the static detail, then the sentence
 
 
 def test_four_and_a_half_mg_once_daily_is_ldn(client: TestClient) -> None:

@@ -82,7 +82,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
 
 def test_logs_carry_no_token_jwt_or_patient_data(live: tuple[LiveServer, MockFhirServer]) -> None:
     server, fhir = live
-    patient_query = f"/fhir/MedicationRequest?patient={PATIENT_ID}&status=active"
+    patient_query = f"/fhir/MedicationRequest?patient={PATIENT_ID}&status=active,on-hold"
     fhir.routes[patient_query] = (200, bundle(ldn()))
     fhir.routes[f"/fhir/MedicationStatement?patient={PATIENT_ID}"] = (500, {"resourceType": "OperationOutcome"})
     body: dict[str, Any] = hook_request(

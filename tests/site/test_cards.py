@@ -28,18 +28,22 @@ def test_explain_rule_words_follow_the_plan_definition(package: Package) -> None
     for card, child in zip(group.cards, action["action"], strict=True):
         assert card.summary == child["title"]
         assert card.detail == child["description"]
-        assert card.indicator == "info"  # priority routine
+        assert card.indicator == {"routine": "info", "urgent": "warning"}[child["priority"]]
         assert [c.description for c in card.conditions] == [c["expression"]["description"] for c in child["condition"]]
         assert [s.label for s in card.suggestions] == [a["title"] for a in child.get("action", [])]
-        dois = [doi_of(t) for d in child["documentation"] if (t := package.resolve_canonical(d["resource"]))]
+        cited = [d for d in child["documentation"] if d["type"] == "citation"]
+        dois = [doi_of(t) for d in cited if (t := package.resolve_canonical(d["resource"]))]
         assert [link.url for link in card.links] == [doi_url(d) for d in dois if d]
         assert card.source is not None
-        assert card.source.url == page_name(package.require("PlanDefinition", "ldn-ssri-augmentation-protocol"))
-        assert card.override_reasons == [
-            "Already discussed with the patient",
-            "Will monitor as advised",
-            "Not applicable to this patient",
-        ]
+        own = [d for d in child["documentation"] if d["type"] == "documentation"]
+        source = own[0]["resource"] if own else rule["relatedArtifact"][0]["resource"]
+        target = package.resolve_canonical(source)
+        assert target is not None
+        assert card.source.url == page_name(target)
+        reasons = ["Already discussed with the patient", "Not applicable to this patient"]
+        if child.get("action"):  # cards that give monitoring advice (as suggestions) offer "will monitor"
+            reasons.insert(1, "Will monitor as advised")
+        assert card.override_reasons == reasons
         assert card.card["uuid"] == FRESH_UUID
 
 
@@ -112,7 +116,8 @@ def test_render_site_rule_page_previews_every_card(
     assert len(previews) == len(children)
     flat = "".join(pages[page_name(rule)].split())
     for preview, child in zip(previews, children, strict=True):
-        assert text_of(preview.xpath(".//p[@class='card-summary']")[0]) == "info" + child["title"]
+        indicator = {"routine": "info", "urgent": "warning"}[child["priority"]]
+        assert text_of(preview.xpath(".//p[@class='card-summary']")[0]) == indicator + child["title"]
         assert "".join(markdown_html(child["description"]).split()) in flat
         labels = [text_of(s) for s in preview.xpath(".//span[@class='suggestion']")]
         assert labels == [a["title"] for a in child.get("action", [])]

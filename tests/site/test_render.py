@@ -107,7 +107,7 @@ def test_render_site_value_set_pages_list_their_expansion(package: Package, pars
         for include in package.require("ValueSet", part)["compose"]["include"]:
             for concept in include["concept"]:
                 assert concept["code"] in codes, (part, concept["code"])
-    override = text_of(parsed["ValueSet-cds-override-reasons.html"])
+    override = text_of(parsed["ValueSet-cds-override-reasons-monitoring.html"])  # a descendent-of filter
     system = package.require("CodeSystem", "ldn-ssri-concepts")
     parent = next(c for c in system["concept"] if c["code"] == "override-reason")
     for child in parent["concept"]:
