@@ -3,7 +3,9 @@ reaches a service that answers it (the cds-hooks sandbox once lost order-select 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,3 +91,21 @@ def test_what_a_client_keeps_is_all_of_discovery(client: TestClient) -> None:
     services = discovered(client)
     for name, keep in CLIENTS.items():
         assert sorted(keep(services).values(), key=lambda s: s["id"]) == sorted(services, key=lambda s: s["id"]), name
+
+
+def test_the_readme_sandbox_recipe_order_gives_the_ldn_card(client: TestClient) -> None:
+    """The LDN order the README's sandbox recipe puts on the FHIR server, prefetched as the sandbox does, with the
+    sandbox's sertraline draft (a pill count) on Rx View and Rx Sign, through the ids discovery lists."""
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    order = json.loads((examples / "sandbox-ldn-order.json").read_text(encoding="utf-8"))
+    patient = json.loads((examples / "sandbox-patient.json").read_text(encoding="utf-8"))
+    assert order["subject"] == {"reference": f"Patient/{patient['id']}"}
+    for service in discovered(client):
+        body = sandbox_call(service["hook"])
+        body["context"]["patientId"] = patient["id"]
+        body["prefetch"] = {
+            "medicationRequests": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": order}]},
+            "medicationStatements": None,
+        }
+        result = client.post(f"/cds-services/{service['id']}", json=body).json()
+        assert [c["summary"].startswith(LDN_CARD) for c in result["cards"]] == [True], summaries(result)
