@@ -1,7 +1,7 @@
 """Recognise a drug by name (an order's text, a coding's display) when the order carries no verified code.
 
 The names are the package's own knowledge: designations of the ingredient concepts in its RxNorm and ATC
-fragments, whose `use` (a concept of the package's local code system) says how a name counts:
+fragments, whose `drug-name-use` extension (a concept of the package's local code system) says how a name counts:
 `drug-name` names the drug alone (ingredient, single-ingredient brand, abbreviation such as LDN);
 `combination-brand-counted` / `-excluded` name a combination product that does / does not count as the drug;
 `combination-partner-counted` / `-excluded` name the other ingredient of such a combination (alone they name
@@ -29,6 +29,7 @@ PARTNER_EXCLUDED = "combination-partner-excluded"
 USES = frozenset({DRUG_NAME, BRAND_COUNTED, BRAND_EXCLUDED, PARTNER_COUNTED, PARTNER_EXCLUDED})
 _NAMING = frozenset({DRUG_NAME, BRAND_COUNTED, BRAND_EXCLUDED})  # uses that name the drug on their own
 _EXCLUDED = frozenset({BRAND_EXCLUDED, PARTNER_EXCLUDED})
+DRUG_NAME_USE = "/StructureDefinition/drug-name-use"  # the extension that carries a designation's use here
 _RXNORM_COMBINATION = " / "  # RxNorm's separator between the ingredients of a multi-ingredient drug
 _QUOTE_LIMIT = 80
 _BRACKETS = str.maketrans("[]", "()")
@@ -57,6 +58,15 @@ class Recognition:
     text: str
 
 
+def designation_use(designation: Mapping[str, Any], local_system: str) -> str | None:
+    """The `drug-name-use` of a designation (its extension's code in the package's local code system), if any."""
+    for extension in designation.get("extension") or ():
+        coding = extension.get("valueCoding") if str(extension.get("url", "")).endswith(DRUG_NAME_USE) else None
+        if isinstance(coding, dict) and coding.get("system") == local_system and coding.get("code") in USES:
+            return str(coding["code"])
+    return None
+
+
 def _designations(concepts: Iterable[Any]) -> Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]:
     for concept in concepts:
         for designation in concept.get("designation") or ():
@@ -75,6 +85,7 @@ class DrugNames:
 
     def __init__(self, code_systems: Iterable[Mapping[str, Any]], local_system: str):
         self._by_name: dict[str, list[tuple[Drug, str]]] = {}
+        self.displays: dict[tuple[str, str], str] = {}  # the package's display of each verified code
         named: dict[tuple[str, str], list[tuple[str, str]]] = {}
         displays: dict[tuple[str, str], str] = {}
         known: set[tuple[str, str]] = set()
@@ -82,15 +93,17 @@ class DrugNames:
             url = str(system.get("url"))
             before = len(named)
             for concept, designation in _designations(system.get("concept") or ()):
-                use = designation.get("use") or {}
+                use = designation_use(designation, local_system)
                 value = designation.get("value")
-                if use.get("system") != local_system or use.get("code") not in USES or not isinstance(value, str):
+                if use is None or not isinstance(value, str):
                     continue
                 key = (url, str(concept["code"]))
                 displays[key] = str(concept.get("display") or concept["code"])
-                named.setdefault(key, []).append((value, str(use["code"])))
+                named.setdefault(key, []).append((value, use))
             if len(named) > before:  # a code system of named drugs: its codes are the package's verified ones
-                known |= {(url, str(c["code"])) for c in _concepts(system.get("concept") or ())}
+                for c in _concepts(system.get("concept") or ()):
+                    known.add((url, str(c["code"])))
+                    self.displays[(url, str(c["code"]))] = str(c.get("display") or c["code"])
         for key, names in named.items():
             drug = Drug(key[0], key[1], displays[key], any(use in _EXCLUDED for _, use in names))
             for value, use in names:
@@ -122,7 +135,7 @@ class DrugNames:
             counts = not drug.has_excluded_combinations or bool(uses & {BRAND_COUNTED, PARTNER_COUNTED})
         else:
             counts = True
-        return Recognition(drug, counts, _quote(text))
+        return Recognition(drug, counts, quote(text))
 
     def recognise(self, texts: Sequence[tuple[str, bool]]) -> Recognition | None:
         """The drug the texts name ((text, is an RxNorm display) pairs), if they name exactly one between them.
@@ -136,7 +149,7 @@ class DrugNames:
         return next((r for r in found if not r.counts), found[0])
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """The text as a card may quote it in markdown: brackets as parentheses (no links), nothing but plain marks."""
     clean = " ".join(_UNSAFE.sub(" ", text.translate(_BRACKETS)).split())
     return clean if len(clean) <= _QUOTE_LIMIT else clean[: _QUOTE_LIMIT - 1].rstrip() + "…"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fhir_ldn.cds.dose import daily_dose_mg, single_dose_mg, strength_from_quantity, strength_from_ratio
-from fhir_ldn.cds.drug_names import DrugNames, texts_of
+from fhir_ldn.cds.drug_names import DrugNames, quote, texts_of
 
 Resource = dict[str, Any]
 Strength = tuple[float, str, float]
@@ -224,6 +224,7 @@ def medication_fact(
     dosages = resource.get("dosageInstruction") if "dosageInstruction" in resource else resource.get("dosage")
     coding = _dedupe(codings) if len(codings) > 1 else [_clean(codings[0])]
     fact: dict[str, Any] = {"origin": origin, "code": {"coding": coding}, "reference": reference}
+    fact["name"] = _name(concepts, coding, names)
     if recognised is not None:
         fact.update(recognisedBy="name", recognisedAs=recognised.drug.display, recognisedFrom=recognised.text)
     dosages = dosages if isinstance(dosages, list) else []
@@ -234,6 +235,18 @@ def medication_fact(
     if single is not None:
         fact["singleDoseMg"] = single
     return fact
+
+
+def _name(concepts: Sequence[Any], codings: Sequence[Mapping[str, Any]], names: DrugNames | None) -> str:
+    """What the order calls its drug, as a card may quote it: its text, else a coding's display, else the package's
+    display of its verified code, else its code."""
+    for concept in concepts:
+        if type(concept) is dict and isinstance(concept.get("text"), str) and concept["text"].strip():
+            return quote(concept["text"])
+    display = next((c["display"] for c in codings if isinstance(c.get("display"), str) and c["display"].strip()), None)
+    if display is None and names is not None:
+        display = next((d for c in codings if (d := names.displays.get((c["system"], c["code"])))), None)
+    return quote(display) if display else str(codings[0]["code"])
 
 
 class Entry:

@@ -19,6 +19,7 @@ from fhir_ldn.cds.drug_names import (
     PARTNER_EXCLUDED,
     Drug,
     DrugNames,
+    designation_use,
 )
 from fhir_ldn.cds.engine import is_eca_rule
 from fhir_ldn.package.index import Package
@@ -37,9 +38,9 @@ def _designations(package: Package, local_system: str) -> dict[tuple[str, str], 
     def walk(url: str, concepts: Any) -> None:
         for concept in concepts or ():
             for d in concept.get("designation") or ():
-                use = d.get("use") or {}
-                if use.get("system") == local_system:
-                    out.setdefault((url, concept["code"]), []).append((str(use.get("code")), str(d.get("value"))))
+                use = designation_use(d, local_system)
+                if use is not None:
+                    out.setdefault((url, concept["code"]), []).append((use, str(d.get("value"))))
             walk(url, concept.get("concept"))
 
     for system in package.of_type("CodeSystem"):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.errors import TerminologyError
-from fhir_ldn.terminology import filters, messages
+from fhir_ldn.terminology import filters, messages, status
+from fhir_ldn.terminology.canonical import version_matches
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class Member:
     cs: CodeSystemIndex | None
     vs_concept: Mapping[str, Any] | None = None  # the compose.include.concept entry that listed it
     hierarchy: str = "none"  # "all" (whole code system), "filter" (is-a and friends) or "none"
+    include_version: str | None = None  # the version the include (compose.include.version) asks for
 
     @property
     def inactive(self) -> bool:
@@ -63,6 +65,9 @@ class Evaluation:
     open_systems: dict[str, None] = field(default_factory=dict)  # whole/filter includes of fragments
     systems: dict[str, None] = field(default_factory=dict)  # every system an include names
     code_systems: dict[str, CodeSystemIndex] = field(default_factory=dict)  # the version used, per system
+    include_versions: dict[str, list[str | None]] = field(default_factory=dict)  # per system, as authored
+    check_failures: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # system -> (used, required)
+    status_notes: dict[str, tuple[str, str]] = field(default_factory=dict)  # canonical -> (label, type): status.py
     exclude_inactive: bool = False  # compose.inactive = false at the top level
     _folded: dict[Key, Member] | None = field(default=None, repr=False)  # case-insensitive lookups, built lazily
 
@@ -75,9 +80,13 @@ class Evaluation:
             "open_systems",
             "systems",
             "code_systems",
+            "check_failures",
+            "status_notes",
         )
         for name in names:
             getattr(self, name).update(getattr(other, name))
+        for system, versions in other.include_versions.items():
+            self.include_versions.setdefault(system, []).extend(versions)
 
     def find(self, system: str, code: str) -> Member | None:
         """The member for system+code (case-insensitively for case-insensitive code systems)."""
@@ -103,22 +112,50 @@ class EvalContext:
     check_versions: Mapping[str, str] = field(default_factory=dict)  # check-system-version: must agree
     root: Mapping[str, Any] | None = None  # the value set whose contained resources '#id' refers to
     stack: tuple[str, ...] = ()
+    used: dict[tuple[str, str], None] = field(default_factory=dict)  # (parameter, url|version) that chose a version
+    value_set_versions: Mapping[str, str] = field(default_factory=dict)  # default-valueset-version: for imports
 
+    def value_set_canonical(self, canonical: str) -> str:
+        """A value set reference with the default-valueset-version applied when it names no version."""
+        url, sep, _ = canonical.partition("|")
+        if sep or url not in self.value_set_versions:
+            return canonical
+        pinned = f"{url}|{self.value_set_versions[url]}"
+        self.used[("default-valueset-version", pinned)] = None
+        return pinned
 
-def _include_version(ctx: EvalContext, include: Mapping[str, Any], system: str) -> str | None:
-    if system in ctx.force_versions:
-        return ctx.force_versions[system]
-    version = include.get("version")
-    if isinstance(version, str) and system in ctx.check_versions and version != ctx.check_versions[system]:
-        raise messages.version_check_failed(system, version, ctx.check_versions[system])
-    return version if isinstance(version, str) else ctx.system_versions.get(system)
+    def base_version(self, system: str, version: str | None) -> str | None:
+        """The version to use: force-system-version, else the one asked for, else system-version, else the
+        check-system-version pattern (each parameter that decides is noted in `used`)."""
+        for name, rules in (
+            ("force-system-version", self.force_versions),
+            ("", {system: version} if version else {}),
+            ("system-version", self.system_versions),
+            ("check-system-version", self.check_versions),
+        ):
+            if system in rules:
+                if name:
+                    self.used[(name, f"{system}|{rules[system]}")] = None
+                return rules[system]
+        return None
+
+    def check_failure(self, system: str, used: str | None) -> str | None:
+        """The check-system-version pattern the used version violates, or None."""
+        required = self.check_versions.get(system)
+        return required if required is not None and not version_matches(required, used) else None
 
 
 def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: Evaluation) -> dict[Key, Member]:
     system = str(include["system"])
     out.systems[system] = None
-    version = _include_version(ctx, include, system)
+    asked = include.get("version") if isinstance(include.get("version"), str) else None
+    out.include_versions.setdefault(system, []).append(asked)
+    version = ctx.base_version(system, asked)
     cs = ctx.service.find_code_system(system, version)
+    if cs is not None:
+        required = ctx.check_failure(system, cs.version)
+        if required is not None:
+            out.check_failures[system] = (cs.version, required)
     concepts = [c for c in include.get("concept", ()) if isinstance(c, dict) and isinstance(c.get("code"), str)]
     members: dict[Key, Member] = {}
     if cs is None:
@@ -126,17 +163,20 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
         if not concepts:
             out.unexpandable[f"{system}|{version}" if version else system] = None
         for c in concepts:  # listed codes of a code system we do not hold: members, but not checkable
-            members[(system, c["code"])] = Member(system, version, c["code"], None, None, c)
+            members[(system, c["code"])] = Member(system, version, c["code"], None, None, c, include_version=asked)
         return members
     out.used_codesystems[cs.canonical] = None
+    status.note(out.status_notes, cs.resource)
     out.code_systems.setdefault(system, cs)
     if concepts:
         for c in concepts:
             concept = cs.find(c["code"])
             if concept is not None:
-                members[(system, concept.code)] = Member(system, cs.version, concept.code, concept, cs, c)
+                members[(system, concept.code)] = Member(
+                    system, cs.version, concept.code, concept, cs, c, include_version=asked
+                )
             elif not cs.is_complete:  # not known to a fragment: listed, so a member, but unverified
-                members[(system, c["code"])] = Member(system, cs.version, c["code"], None, cs, c)
+                members[(system, c["code"])] = Member(system, cs.version, c["code"], None, cs, c, include_version=asked)
         return members
     if not cs.is_complete:
         out.open_systems[system] = None
@@ -147,7 +187,7 @@ def _system_part(ctx: EvalContext, include: Mapping[str, Any], path: str, out: E
         codes = selected if codes is None else [c for c in codes if c in set(selected)]
     hierarchy = "all" if not flts else ("filter" if all(filters.is_hierarchical(f) for f in flts) else "none")
     for code in codes if codes is not None else list(cs.concepts):
-        members[(system, code)] = Member(system, cs.version, code, cs.concepts[code], cs, None, hierarchy)
+        members[(system, code)] = Member(system, cs.version, code, cs.concepts[code], cs, None, hierarchy, asked)
     return members
 
 
@@ -158,6 +198,7 @@ def _resolve_import(ctx: EvalContext, canonical: str) -> tuple[Mapping[str, Any]
             if isinstance(res, dict) and res.get("resourceType") == "ValueSet" and res.get("id") == canonical[1:]:
                 return res, True
         raise ImportMissingError(canonical)
+    canonical = ctx.value_set_canonical(canonical)
     found = ctx.service.find_value_set(canonical)
     if found is None:
         raise ImportMissingError(canonical)
@@ -175,7 +216,8 @@ def _include(ctx: EvalContext, include: Mapping[str, Any], path: str, out: Evalu
         if not contained:
             label = imported.get("url", canonical)
             out.used_valuesets[f"{label}|{imported['version']}" if imported.get("version") else str(label)] = None
-        parts.append(sub.members)
+        # an imported value set's codes come without their code system's hierarchy
+        parts.append({k: replace(m, hierarchy="none") if m.hierarchy != "none" else m for k, m in sub.members.items()})
     if not parts:
         return {}
     result = parts[0]
@@ -193,9 +235,17 @@ def evaluate(
     if label in ctx.stack or len(ctx.stack) >= MAX_DEPTH:
         raise messages.bad_filter(f"The value set {label} includes itself (circular compose)", "ValueSet.compose")
     inner = EvalContext(
-        ctx.service, ctx.system_versions, ctx.force_versions, ctx.check_versions, ctx.root or vs, (*ctx.stack, label)
+        ctx.service,
+        ctx.system_versions,
+        ctx.force_versions,
+        ctx.check_versions,
+        ctx.root or vs,
+        (*ctx.stack, label),
+        ctx.used,
+        ctx.value_set_versions,
     )
     out = Evaluation()
+    status.note(out.status_notes, vs)
     compose = vs.get("compose")
     if not isinstance(compose, dict):
         _from_stored_expansion(service, vs, out)
@@ -206,6 +256,8 @@ def evaluate(
     for i, exclude in enumerate(compose.get("exclude", ())):
         for key in _include(inner, exclude, f"ValueSet.compose.exclude[{i}]", Evaluation()):
             out.members.pop(key, None)
+    if compose.get("exclude"):  # what is left after an exclude is a list, not the code system's hierarchy
+        out.members = {k: replace(m, hierarchy="none") if m.hierarchy != "none" else m for k, m in out.members.items()}
     if compose.get("inactive") is False:
         if top:
             out.exclude_inactive = True

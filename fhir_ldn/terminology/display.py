@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_ldn.constants import EXT_VS_EXPANSION_PARAMETER
+from fhir_ldn.constants import EXT_STANDARDS_STATUS, EXT_VS_EXPANSION_PARAMETER
 from fhir_ldn.errors import Issue
 from fhir_ldn.terminology import messages
-from fhir_ldn.terminology.model import CodeSystemIndex, Concept
+from fhir_ldn.terminology.model import CodeSystemIndex, Concept, extension_value
 from fhir_ldn.terminology.supplements import for_system, supplement_concepts
 
 Display = tuple[str, str | None]  # (value, language)
@@ -47,6 +47,43 @@ def supplement_designations(
     ]
 
 
+# A designation with one of these standards statuses is a display no longer to be used ("deprecated" in messages).
+RETIRED_DESIGNATION_STATUSES = frozenset({"deprecated", "withdrawn", "retired"})
+# Designation uses that name a display (a designation with another use, e.g. a local "olde-english", is not one).
+DISPLAY_USES = frozenset(
+    {
+        ("http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra", "preferredForLanguage"),
+        ("http://terminology.hl7.org/CodeSystem/designation-usage", "display"),
+        ("http://snomed.info/sct", "900000000000003001"),
+        ("http://snomed.info/sct", "900000000000013009"),
+    }
+)
+
+
+def is_display_use(use: Any) -> bool:
+    """Whether a designation with this `use` (None: no use) is a display."""
+    if not isinstance(use, Mapping):
+        return True
+    return (use.get("system"), use.get("code")) in DISPLAY_USES
+
+
+def _retired_designation(concept: Concept, given: str) -> Mapping[str, Any] | None:
+    """The designation equal to `given` that is marked deprecated, withdrawn or retired (no longer a display)."""
+    for designation in concept.designations:
+        status = extension_value(designation, EXT_STANDARDS_STATUS)
+        if status in RETIRED_DESIGNATION_STATUSES and designation.get("value") == given:
+            return designation
+    return None
+
+
+def _current_designations(concept: Concept) -> list[str]:
+    return [
+        str(d["value"])
+        for d in concept.designations
+        if d.get("value") and is_display_use(d.get("use")) and extension_value(d, EXT_STANDARDS_STATUS) is None
+    ]
+
+
 def candidate_displays(cs: CodeSystemIndex, concept: Concept, supplements: Iterable[CodeSystemIndex]) -> list[Display]:
     """Every display and designation value of a concept with its language (the code system's for the display)."""
     out: list[Display] = []
@@ -55,7 +92,7 @@ def candidate_displays(cs: CodeSystemIndex, concept: Concept, supplements: Itera
     extra = [d for _, d in supplement_designations(cs, concept, supplements)]
     for designation in [*concept.designations, *extra]:
         value = designation.get("value")
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and value and is_display_use(designation.get("use")):
             item = (value, designation.get("language") or None)
             if item not in out:
                 out.append(item)
@@ -87,6 +124,10 @@ class Paths:
     display: str
     coding: str
 
+    @property
+    def version(self) -> str:
+        return "version" if self.coding == "code" else f"{self.coding}.version"
+
 
 def check_display(
     given: str,
@@ -100,6 +141,14 @@ def check_display(
     lenient: bool,
 ) -> Issue | None:
     """An issue when `given` is not a valid display for the concept in the requested languages, else None."""
+    retired = _retired_designation(concept, given)
+    if retired is not None:
+        current = [d for d in [concept.display, *_current_designations(concept)] if d]
+        text = (
+            f"'{given}' is no longer considered a correct display for code '{concept.code}' (status = deprecated). "
+            f'The correct display is one of "{", ".join(sorted(dict.fromkeys(current)))}".'
+        )
+        return messages.issue("warning", "invalid", "display-comment", "INACTIVE_DISPLAY_FOUND", text, path)
     candidates = candidate_displays(cs, concept, supplements)
     severity = "warning" if lenient else "error"
     if not languages:

@@ -14,14 +14,16 @@ from fhir_ldn.constants import (
     EXT_ITEM_WEIGHT,
     EXT_RENDERING_STYLE,
     EXT_RENDERING_XHTML,
+    EXT_STANDARDS_STATUS,
     EXT_VS_CONCEPT_DEFINITION,
     EXT_VS_CONCEPT_ORDER,
     EXT_VS_DEPRECATED,
     EXT_VS_LABEL,
     EXT_VS_UNCLOSED,
+    EXT_VS_UNCLOSED_REASON,
 )
-from fhir_ldn.terminology import messages
-from fhir_ldn.terminology.compose import Member
+from fhir_ldn.terminology import messages, status
+from fhir_ldn.terminology.compose import EvalContext, ImportMissingError, Member
 from fhir_ldn.terminology.display import language_matches, parse_languages, value_set_languages
 from fhir_ldn.terminology.model import CodeSystemIndex, extension_value
 from fhir_ldn.terminology.params import OperationParams
@@ -32,7 +34,13 @@ if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
 
 # Extensions of a concept that are copied to expansion.contains (the others become properties).
-CONTAINS_EXTENSIONS = (EXT_RENDERING_STYLE, EXT_RENDERING_XHTML, EXT_VS_DEPRECATED, EXT_VS_CONCEPT_DEFINITION)
+CONTAINS_EXTENSIONS = (
+    EXT_RENDERING_STYLE,
+    EXT_RENDERING_XHTML,
+    EXT_VS_DEPRECATED,
+    EXT_VS_CONCEPT_DEFINITION,
+    EXT_STANDARDS_STATUS,
+)
 AUTO_PROPERTIES = {  # property code -> (uri, value[x], value set extension, code system extension)
     "order": ("order", "valueDecimal", EXT_VS_CONCEPT_ORDER, EXT_CS_CONCEPT_ORDER),
     "label": ("label", "valueString", EXT_VS_LABEL, EXT_CS_LABEL),
@@ -46,8 +54,16 @@ BOOLEAN_ECHO = (
     "excludeNotForUI",
     "excludePostCoordinated",
 )
-_DEFINITION = ("text", "compose", "contained", "expansion", "meta")
-CANONICAL_ECHO = ("system-version", "force-system-version", "check-system-version")
+LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
+PREFERRED_FOR_LANGUAGE = {
+    "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+    "code": "preferredForLanguage",
+    "display": "Preferred For Language",
+}
+VS_ONLY = (EXT_STANDARDS_STATUS,)  # copied only when the value set says it of the concept
+# Without includeDefinition the expansion carries the value set's identity and status, not its definition.
+SUMMARY = ("id", "language", "url", "identifier", "version", "name", "title", "status", "experimental", "date")
+SUMMARY_MORE = ("publisher",)
 
 
 @dataclass
@@ -62,10 +78,22 @@ class Options:
     count: int | None = None
     offset: int | None = None
     languages: list[str] = field(default_factory=list)
+    language_echo: str | None = None  # the display language in force, as expansion.parameter displayLanguage
+    only_languages: bool = False  # '*;q=0': no display at all rather than one in another language
+    designations: list[tuple[str, str]] = field(default_factory=list)  # designation parameters: (system, code)
     properties: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, params: OperationParams, vs: Mapping[str, Any]) -> Options:
+    def read(cls, params: OperationParams, vs: Mapping[str, Any], accept_language: str | None = None) -> Options:
+        given = params.string("displayLanguage")
+        vs_languages = value_set_languages(vs)
+        if given:
+            echo: str | None = given
+        elif vs_languages:
+            echo = ",".join(vs_languages)
+        else:
+            echo = accept_language
+        wanted = [tuple(d.rpartition("|")[::2]) for d in params.strings("designation")]
         return cls(
             active_only=bool(params.boolean("activeOnly", False)),
             exclude_nested=bool(params.boolean("excludeNested", False)),
@@ -74,9 +102,28 @@ class Options:
             text=params.string("filter") or None,
             count=params.integer("count"),
             offset=params.integer("offset"),
-            languages=parse_languages(params.string("displayLanguage")) or value_set_languages(vs),
+            languages=parse_languages(given) or vs_languages or parse_languages(accept_language),
+            language_echo=_echo_languages(echo) if echo else None,
+            only_languages=excludes_other_languages(echo),
+            designations=[(system, code) for system, code in wanted],
             properties=list(dict.fromkeys(params.strings("property"))),
         )
+
+
+def _echo_languages(value: str) -> str:
+    """A language list as tx.fhir.org echoes it: weighted lists are re-rendered ('de,*;q=0' -> 'de, *; q=0')."""
+    if ";" not in value:
+        return value
+    return ", ".join("; ".join(p.strip() for p in part.split(";")) for part in value.split(",") if part.strip())
+
+
+def excludes_other_languages(value: str | None) -> bool:
+    """Whether a language list refuses every language it does not name ('*;q=0')."""
+    for part in (value or "").split(","):
+        tag, *weights = (p.strip() for p in part.split(";"))
+        if tag == "*" and any(w.replace(" ", "") in ("q=0", "q=0.0") for w in weights):
+            return True
+    return False
 
 
 def _words(text: str) -> list[str]:
@@ -99,6 +146,7 @@ class Writer:
         self.options = options
         self.supplements = supplements
         self.declared: dict[str, str | None] = {}  # property code -> uri
+        self.versioned: set[str] = set()  # systems whose codes come from more than one version: say which
 
     def _sources(self, member: Member) -> list[Mapping[str, Any]]:
         """Concept-level elements in increasing priority: code system, supplements, value set."""
@@ -129,7 +177,7 @@ class Writer:
                 for key, value in defined.property_values(code):
                     self._declare(code, owner.property_defs.get(code, {}).get("uri"))
                     out.append({"code": code, key: value})
-        if concept.status:
+        if concept.status and concept.status != "active":
             self._declare("status", f"{CONCEPT_PROPERTIES}#status")
             out.append({"code": "status", "valueCode": concept.status})
         sources = self._sources(member)
@@ -147,7 +195,9 @@ class Writer:
         chosen: dict[str, dict[str, Any]] = {}
         for source in self._sources(member):
             for ext in source.get("extension", ()):
-                if isinstance(ext, dict) and ext.get("url") in CONTAINS_EXTENSIONS:
+                if not isinstance(ext, dict) or (ext.get("url") in VS_ONLY and source is not member.vs_concept):
+                    continue
+                if ext.get("url") in CONTAINS_EXTENSIONS:
                     chosen[ext["url"]] = dict(ext)
         return list(chosen.values())
 
@@ -161,19 +211,51 @@ class Writer:
             out.extend(dict(d) for d in member.vs_concept.get("designation", ()) if isinstance(d, dict))
         return out
 
-    def _display(self, member: Member) -> str | None:
+    def _display(self, member: Member) -> tuple[str | None, dict[str, Any] | None]:
+        """The display in the requested language, and the designation it was taken from (None: the display)."""
         if self.options.languages and member.concept is not None:
             candidates = self._designations(member)
             for wanted in self.options.languages:
                 if member.cs is not None and language_matches(member.cs.language, wanted) and member.display:
-                    return member.display
+                    return member.display, None
                 for d in candidates:
                     if language_matches(d.get("language"), wanted) and d.get("value"):
-                        return str(d["value"])
-        return member.display
+                        return str(d["value"]), d
+            if self.options.only_languages:
+                return None, None
+        return member.display, None
+
+    def _wanted(self, designation: Mapping[str, Any]) -> bool:
+        """Whether a designation is one the designation parameters ask for (all are, when none is given)."""
+        if not self.options.designations:
+            return True
+        found = designation.get("use")
+        use: Mapping[str, Any] = found if isinstance(found, dict) else {}
+        for system, code in self.options.designations:
+            if system == LANGUAGE_SYSTEM and designation.get("language") == code:
+                return True
+            if use.get("system") == system and use.get("code") == code:
+                return True
+        return False
+
+    def _shown_designations(
+        self, member: Member, display: str | None, chosen: Mapping[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """The designations of an entry; when another language's designation is the display, the code system's
+        own display takes its place in the list."""
+        out = self._designations(member)
+        if chosen is not None or (member.display and not display):
+            out = [d for d in out if d != chosen]
+            own: dict[str, Any] = {"value": member.display, "use": dict(PREFERRED_FOR_LANGUAGE)}
+            if member.cs is not None and member.cs.language:
+                own = {"language": member.cs.language, **own}
+            out.insert(0, own)
+        return [d for d in out if self._wanted(d)]
 
     def entry(self, member: Member) -> dict[str, Any]:
         out: dict[str, Any] = {"system": member.system}
+        if member.system in self.versioned and member.version:
+            out["version"] = member.version
         extensions = self._extensions(member)
         if extensions:
             out["extension"] = extensions
@@ -182,11 +264,11 @@ class Writer:
         if member.inactive:
             out["inactive"] = True
         out["code"] = member.code
-        display = self._display(member)
+        display, chosen = self._display(member)
         if display:
             out["display"] = display
         if self.options.include_designations:
-            designations = self._designations(member)
+            designations = self._shown_designations(member, display, chosen)
             if designations:
                 out["designation"] = designations
         properties = self._properties(member)
@@ -219,7 +301,13 @@ def _tree(members: list[Member], writer: Writer, options: Options) -> list[dict[
     return roots
 
 
-def _parameters(params: OperationParams, options: Options, used: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+def _parameters(
+    params: OperationParams,
+    options: Options,
+    used: Mapping[str, list[str]],
+    rules: EvalContext | None,
+    notes: Mapping[str, tuple[str, str]],
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for name in BOOLEAN_ECHO:
         value = params.boolean(name)
@@ -231,12 +319,14 @@ def _parameters(params: OperationParams, options: Options, used: Mapping[str, li
         out.append({"name": "offset", "valueInteger": options.offset})
     if options.text is not None:
         out.append({"name": "filter", "valueString": options.text})
-    if params.string("displayLanguage"):
-        out.append({"name": "displayLanguage", "valueCode": params.string("displayLanguage")})
-    for name in CANONICAL_ECHO:
-        out.extend({"name": name, "valueUri": v} for v in params.strings(name))
+    if options.language_echo:
+        out.append({"name": "displayLanguage", "valueCode": options.language_echo})
+    out.extend({"name": "designation", "valueString": v} for v in params.strings("designation"))
+    if rules is not None:  # the version parameters that chose a version
+        out.extend({"name": name, "valueUri": v} for name, v in rules.used)
     for name, values in used.items():
         out.extend({"name": name, "valueUri": v} for v in values)
+    out.extend(status.expansion_parameters(notes))
     return out
 
 
@@ -247,6 +337,7 @@ def expand_value_set(
     *,
     timestamp: str,
     identifier: str,
+    accept_language: str | None = None,
 ) -> dict[str, Any]:
     """ValueSet/$expand → the ValueSet with its expansion. `timestamp` and `identifier` come from the caller.
 
@@ -255,23 +346,37 @@ def expand_value_set(
     """
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
-    key = (id(vs), params.fingerprint())
+    key = (id(vs), f"{params.fingerprint()}|{accept_language or ''}")
     result = service.cached_expansion(key) if service.holds(vs) else None
     if result is None:
-        result = _expand(service, params, vs)
+        result = _expand(service, params, vs, accept_language)
         if service.holds(vs):
             service.cache_expansion(key, result)
     expansion = {"identifier": identifier, "timestamp": timestamp, **result["expansion"]}
     return {**result, "expansion": expansion}
 
 
-def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> dict[str, Any]:
-    options = Options.read(params, vs)
+def _expand(
+    service: TerminologyService, params: OperationParams, vs: Mapping[str, Any], accept_language: str | None
+) -> dict[str, Any]:
+    options = Options.read(params, vs, accept_language)
     supplements = resolve_supplements(service, vs, params)
-    evaluation = service.evaluation(vs, eval_context(service, params, vs))
+    rules = eval_context(service, params, vs)
+    try:
+        evaluation = service.evaluation(vs, rules)
+    except ImportMissingError as exc:
+        url, sep, version = exc.url.partition("|")
+        if sep:  # a pinned import (by the value set or default-valueset-version) that is not held
+            raise messages.import_version_missing(url, version) from exc
+        raise
     if evaluation.unexpandable:
         system, _, version = next(iter(evaluation.unexpandable)).partition("|")
+        known = service.code_system_versions(system)
+        if version and known:
+            raise messages.cannot_expand_unknown_version(system, version, known)
         raise messages.cannot_expand_unknown_system(system, version or None)
+    for system, (used_version, required) in evaluation.check_failures.items():
+        raise messages.version_check_failed(system, used_version, required)
     members = [
         m
         for m in evaluation.members.values()
@@ -283,25 +388,41 @@ def _expand(service: TerminologyService, params: OperationParams, vs: Mapping[st
     start = options.offset or 0
     window = members[start : start + options.count] if options.count is not None else members[start:]
     writer = Writer(options, supplements)
+    # a value set that draws on several versions of one code system (or pins several) says which each code is from
+    pinned = {s: {v for v in found if v} for s, found in evaluation.include_versions.items()}
+    drawn: dict[str, set[str | None]] = {}
+    for m in members:
+        drawn.setdefault(m.system, set()).add(m.version)
+    writer.versioned = {s for s in drawn if len(drawn[s]) > 1 or len(pinned.get(s, ())) > 1}
     flat = paging or options.exclude_nested
     contains = [writer.entry(m) for m in window] if flat else _tree(window, writer, options)
     used = {
         "used-codesystem": list(evaluation.used_codesystems),
         "used-valueset": list(evaluation.used_valuesets),
         "used-supplement": [s.canonical for s in supplements],
+        "used-fragment": [cs.canonical for cs in evaluation.code_systems.values() if cs.content == "fragment"],
     }
     expansion: dict[str, Any] = {"total": len(members)}
     if evaluation.open_systems:  # whole-system includes of fragments: codes beyond the fragment may belong
         expansion["extension"] = [{"url": EXT_VS_UNCLOSED, "valueBoolean": True}]
+        expansion["extension"].extend(
+            {
+                "url": EXT_VS_UNCLOSED_REASON,
+                "valueString": f"This extension is based on a fragment of the code system {s}",
+            }
+            for s in evaluation.open_systems
+        )
     if paging:
         expansion["offset"] = start
-    expansion["parameter"] = _parameters(params, options, used)
+    expansion["parameter"] = _parameters(params, options, used, rules, evaluation.status_notes)
     declarations = writer.property_declarations()
     if declarations:
         expansion["property"] = declarations
     if contains:
         expansion["contains"] = contains
     # includeDefinition: the value set definition (compose, and what it refers to) comes with the expansion
-    dropped = ("text", "expansion", "meta") if params.boolean("includeDefinition") else _DEFINITION
-    header = {k: v for k, v in vs.items() if k not in dropped}
+    if params.boolean("includeDefinition"):
+        header = {k: v for k, v in vs.items() if k not in ("text", "expansion", "meta")}
+    else:
+        header = {k: v for k, v in vs.items() if k in SUMMARY or k in SUMMARY_MORE}
     return {**header, "resourceType": "ValueSet", "expansion": expansion}

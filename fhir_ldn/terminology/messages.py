@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fhir_ldn.errors import Issue, TerminologyError
+from fhir_ldn.terminology.canonical import present_versions
 
 
 def issue(severity: str, code: str, tx_code: str, message_id: str, text: str, expression: str | None = None) -> Issue:
@@ -46,11 +47,14 @@ def unknown_code_system(system: str, expression: str, *, quoted: bool) -> Issue:
 
 
 def unknown_code_system_version(system: str, version: str, known: list[str], expression: str) -> Issue:
-    choices = ", ".join(known) if known else "none"
-    text = (
+    start = (
         f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be "
-        f"validated. Valid versions: {choices}"
+        "validated."
     )
+    if not known:
+        text = f"{start} No versions of this code system are known"
+        return issue("error", "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION_NONE", text, expression)
+    text = f"{start} Valid versions: {present_versions(known)}"
     return issue("error", "not-found", "not-found", "UNKNOWN_CODESYSTEM_VERSION", text, expression)
 
 
@@ -62,6 +66,11 @@ def relative_system(expression: str) -> Issue:
 def system_is_value_set(system: str, expression: str) -> Issue:
     text = f"The Coding references a value set, not a code system ('{system}')"
     return issue("error", "invalid", "invalid-data", "Terminology_TX_System_ValueSet2", text, expression)
+
+
+def system_is_supplement(canonical: str, expression: str) -> Issue:
+    text = f"CodeSystem {canonical} is a supplement, so can't be used as a value in Coding.system"
+    return issue("error", "invalid", "invalid-data", "CODESYSTEM_CS_NO_SUPPLEMENT", text, expression)
 
 
 def no_system(expression: str) -> Issue:
@@ -96,13 +105,21 @@ def deprecated_concept(code: str, expression: str) -> Issue:
     return issue("warning", "business-rule", "code-comment", "DEPRECATED_CONCEPT_FOUND", text, expression)
 
 
+def deprecated_in_value_set(code: str, system: str, vs_label: str, expression: str) -> Issue:
+    text = (
+        f"The presence of the concept '{code}' in the system '{system}' in the value set {vs_label} is marked with "
+        "a status of deprecated and its use should be reviewed"
+    )
+    return issue("warning", "business-rule", "code-comment", "CONCEPT_DEPRECATED_IN_VALUESET", text, expression)
+
+
 def not_active(code: str, expression: str) -> Issue:
     text = f"The concept '{code}' is valid but is not active"
     return issue("error", "business-rule", "code-rule", "STATUS_CODE_WARNING_CODE", text, expression)
 
 
-def abstract_code(code: str, vs_label: str, expression: str) -> Issue:
-    text = f"The code '{code}' is abstract, and not allowed in this context (value set '{vs_label}')"
+def abstract_code(coding_text: str, expression: str) -> Issue:
+    text = f"Code '{coding_text}' is abstract, and not allowed in this context"
     return issue("error", "business-rule", "code-rule", "ABSTRACT_CODE_NOT_ALLOWED", text, expression)
 
 
@@ -137,6 +154,10 @@ def unknown_value_set(url: str) -> TerminologyError:
     return not_found(f"A definition for the value Set '{url}' could not be found", "Unable_to_resolve_value_Set_")
 
 
+def import_version_missing(url: str, version: str) -> TerminologyError:
+    return not_found(f"Unable to find included value set '{url}' version '{version}'", "VS_EXP_IMPORT_UNK_PINNED")
+
+
 def supplement_missing(url: str) -> TerminologyError:
     return not_found(f"Required supplement not found: {url}", "VALUESET_SUPPLEMENT_MISSING")
 
@@ -161,6 +182,14 @@ def bad_filter(text: str, expression: str) -> TerminologyError:
         tx_code="vs-invalid",
         expression=expression,
     )
+
+
+def cannot_expand_unknown_version(system: str, version: str, known: list[str]) -> TerminologyError:
+    text = (
+        f"A definition for CodeSystem '{system}' version '{version}' could not be found, so the value set cannot "
+        f"be expanded. Valid versions: {present_versions(known)}"
+    )
+    return not_found(text, "UNKNOWN_CODESYSTEM_VERSION_EXP")
 
 
 def cannot_expand_unknown_system(system: str, version: str | None) -> TerminologyError:
@@ -196,11 +225,46 @@ def unknown_concept_map(url: str) -> TerminologyError:
     return not_found(f"A definition for the ConceptMap '{url}' could not be found", "Unable_to_resolve_concept_map")
 
 
-def version_check_failed(system: str, version: str, required: str) -> TerminologyError:
+def version_not_allowed_text(system: str, version: str | None, required: str) -> str:
+    return (
+        f"The version '{version or ''}' is not allowed for system '{system}': required to be '{required}' by a "
+        "version-check parameter"
+    )
+
+
+def version_not_allowed(system: str, version: str | None, required: str, expression: str) -> Issue:
+    text = version_not_allowed_text(system, version, required)
+    return issue("error", "exception", "version-error", "VALUESET_VERSION_CHECK", text, expression)
+
+
+def version_check_failed(system: str, version: str | None, required: str) -> TerminologyError:
     return TerminologyError(
-        f"The value set uses version '{version}' of {system}, but check-system-version requires '{required}'",
+        version_not_allowed_text(system, version, required),
         http_status=422,
         issue_code="exception",
         message_id="VALUESET_VERSION_CHECK",
         tx_code="version-error",
     )
+
+
+def version_mismatch(
+    system: str, resolved: str | None, vs_version: str | None, used: str | None, coding_version: str, expression: str
+) -> Issue:
+    """The version the value set (or a version parameter) selects differs from the coding's own version."""
+    if not resolved:
+        text = (
+            f"The code system '{system}' version '{used or ''}' for the versionless include in the ValueSet include "
+            f"is different to the one in the value ('{coding_version}')"
+        )
+        return issue("warning", "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH_DEFAULT", text, expression)
+    if resolved != vs_version:
+        text = (
+            f"The code system '{system}' version '{resolved}' resulting from the version '{vs_version or ''}' in the "
+            f"ValueSet include is different to the one in the value ('{coding_version}')"
+        )
+        return issue("error", "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH_CHANGED", text, expression)
+    text = (
+        f"The code system '{system}' version '{resolved}' in the ValueSet include is different to the one in the "
+        f"value ('{coding_version}')"
+    )
+    return issue("error", "invalid", "vs-invalid", "VALUESET_VALUE_MISMATCH", text, expression)

@@ -67,6 +67,14 @@ class OperationParams:
         """A copy with more parameters appended (e.g. url from an instance-level call)."""
         return OperationParams([*self._items, *extra])
 
+    def without(self, name: str) -> OperationParams:
+        """A copy without the parameters called `name`."""
+        return OperationParams(i for i in self._items if i["name"] != name)
+
+    def items(self) -> list[Mapping[str, Any]]:
+        """The parameters, as given."""
+        return list(self._items)
+
     def fingerprint(self) -> str:
         """A text that is equal for equal parameter lists (a cache key)."""
         return json.dumps(self._items, sort_keys=True, default=str)

@@ -21,7 +21,12 @@ from fhir_ldn.terminology.validate import (
     check_codeable_concept,
     check_coding_element,
 )
-from fhir_ldn.terminology.validate_request import validate_code_system_code, validate_value_set_code, value_set_label
+from fhir_ldn.terminology.validate_request import (
+    batch_validate_code,
+    validate_code_system_code,
+    validate_value_set_code,
+    value_set_label,
+)
 
 Resolver = Callable[[str], Mapping[str, Any] | None]
 TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
@@ -104,7 +109,9 @@ class TerminologyService:
         return self.index(chosen) if chosen is not None else None
 
     def code_system_versions(self, url: str) -> list[str]:
-        return [str(c["version"]) for c in self.candidates("CodeSystem", url) if c.get("version")]
+        """The versions held of a code system, sorted as text, each once."""
+        found = (str(c["version"]) for c in self.candidates("CodeSystem", url) if c.get("version"))
+        return sorted(set(found))
 
     def find_supplement(self, canonical: str) -> CodeSystemIndex | None:
         url, version = split_canonical(canonical)
@@ -199,16 +206,28 @@ class TerminologyService:
     # --- operations (each takes OperationParams; tx-resource parameters apply to that call only) ------
 
     def expand(
-        self, params: OperationParams, value_set: Mapping[str, Any] | None = None, *, timestamp: str, identifier: str
+        self,
+        params: OperationParams,
+        value_set: Mapping[str, Any] | None = None,
+        *,
+        timestamp: str,
+        identifier: str,
+        accept_language: str | None = None,
     ) -> dict[str, Any]:
         """ValueSet/$expand → ValueSet (the caller supplies the expansion's timestamp and identifier)."""
-        return expand_value_set(self, params, value_set, timestamp=timestamp, identifier=identifier)
+        return expand_value_set(
+            self, params, value_set, timestamp=timestamp, identifier=identifier, accept_language=accept_language
+        )
 
     def validate_value_set_code(
         self, params: OperationParams, value_set: Mapping[str, Any] | None = None, *, accept_language: str | None = None
     ) -> dict[str, Any]:
         """ValueSet/$validate-code → Parameters."""
         return validate_value_set_code(self, params, value_set, accept_language=accept_language)
+
+    def batch_validate_code(self, params: OperationParams, *, accept_language: str | None = None) -> dict[str, Any]:
+        """ValueSet/$batch-validate-code → Parameters (one `validation` answer per `validation` input)."""
+        return batch_validate_code(self, params, accept_language=accept_language)
 
     def validate_code_system_code(
         self,

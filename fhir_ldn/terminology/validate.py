@@ -10,13 +10,27 @@ from typing import TYPE_CHECKING, Any
 from fhir_ldn.errors import Issue, RequestError
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.terminology import messages
-from fhir_ldn.terminology.compose import Evaluation
+from fhir_ldn.terminology.compose import EvalContext, Evaluation
 from fhir_ldn.terminology.display import Paths, check_display, preferred_display
 from fhir_ldn.terminology.model import CodeSystemIndex, Concept
+from fhir_ldn.terminology.status import deprecated_in_value_set
+from fhir_ldn.terminology.versions import resolve_version
 
 if TYPE_CHECKING:
     from fhir_ldn.terminology.service import TerminologyService
 
+# Issues that are (information) or are not (warnings) repeated in the message, as tx.fhir.org writes it.
+MESSAGE_INFORMATION = frozenset({"NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"})
+MESSAGE_SILENT = frozenset(
+    {
+        "VALUESET_VALUE_MISMATCH_DEFAULT",
+        "CONCEPT_DEPRECATED_IN_VALUESET",
+        "INACTIVE_DISPLAY_FOUND",
+    }
+)
+MESSAGE_SILENT_WHEN_VALID = frozenset({"UNKNOWN_CODE_IN_FRAGMENT"})  # a fragment's caveat on an accepted code
+# Concept statuses $validate-code reports as `status` (codes of other, code-system-specific status properties are not).
+REPORTED_STATUSES = frozenset({"deprecated", "retired", "withdrawn", "draft", "experimental"})
 _ABSOLUTE = re.compile(r"^(urn:|[a-zA-Z][a-zA-Z0-9+.\-]*://)")
 
 
@@ -35,6 +49,7 @@ class Checker:
     active_only: bool = False
     abstract_allowed: bool = True
     supplements: list[CodeSystemIndex] = field(default_factory=list)
+    rules: EvalContext | None = None  # system-version / force-system-version / check-system-version
 
 
 @dataclass
@@ -52,6 +67,8 @@ class CodingResult:
     normalized_code: str | None = None
     unknown_system: str | None = None
     caused_by_unknown_system: bool = False
+    given_version: str | None = None  # the coding's version, when the message names it
+    undetermined: bool = False  # membership cannot be known: the code system version used is not held
 
 
 def coding_text(system: str | None, code: str, display: str | None = None) -> str:
@@ -61,7 +78,8 @@ def coding_text(system: str | None, code: str, display: str | None = None) -> st
 
 def _not_member(checker: Checker, result: CodingResult, display: str | None, paths: Paths, in_cc: bool) -> None:
     if checker.evaluation is not None:
-        text = coding_text(result.system, result.code, display)
+        system = f"{result.system}|{result.given_version}" if result.given_version else result.system
+        text = coding_text(system, result.code, display)
         severity = "information" if in_cc else "error"
         result.issues.append(messages.not_in_value_set(text, checker.vs_label, paths.code, severity=severity))
 
@@ -98,6 +116,17 @@ def _resolve_system(
     known = checker.service.code_system_versions(system)
     if version and known:
         result.issues.append(messages.unknown_code_system_version(system, version, known, paths.system))
+    elif (
+        version and checker.service.find_code_system(system) is None and checker.service.find_value_set(system) is None
+    ):
+        result.issues.append(messages.unknown_code_system_version(system, version, [], paths.system))
+        result.unknown_system = system
+        result.given_version = version
+    elif (supplement := checker.service.find_supplement(system)) is not None:
+        result.issues.append(messages.system_is_supplement(supplement.canonical, paths.system))
+        result.unknown_system, result.caused_by_unknown_system = system, True
+        _not_member(checker, result, display, paths, in_cc)
+        return None
     elif checker.service.find_value_set(system) is not None:
         result.issues.append(messages.system_is_value_set(system, paths.system))
         _not_member(checker, result, display, paths, in_cc)
@@ -158,7 +187,17 @@ def check_coding(
             return result
     if checker.membership_only:
         return _check_membership_only(checker, result, display, paths, in_cc)
-    cs = _resolve_system(checker, result, version, display, paths, in_cc)
+    evaluation = checker.evaluation
+    if (
+        evaluation is not None
+        and str(result.system) in evaluation.include_versions
+        and checker.service.find_code_system(str(result.system)) is not None
+    ):
+        rules = checker.rules or EvalContext(checker.service)
+        cs = resolve_version(checker.service, rules, evaluation, result, version, paths)
+        result.undetermined = cs is None
+    else:
+        cs = _resolve_system(checker, result, version, display, paths, in_cc)
     if cs is None:
         return result
     result.version = cs.version
@@ -171,14 +210,19 @@ def check_coding(
         result.issues.append(messages.case_difference(code, concept.code, cs.canonical, paths.code))
         result.normalized_code = concept.code
     result.member = _membership(checker, result, concept, paths)
+    if concept.abstract and not checker.abstract_allowed:  # abstract=false: abstract codes are not selectable
+        result.issues.append(messages.abstract_code(coding_text(cs.url, concept.code), paths.code))
+        result.member = False
     if not result.member:
         _not_member(checker, result, display, paths, in_cc)
     if concept.inactive:
         result.issues.append(messages.inactive_concept(concept.code, concept.status, paths.coding))
     elif concept.status == "deprecated":
         result.issues.append(messages.deprecated_concept(concept.code, paths.coding))
-    if concept.abstract and not checker.abstract_allowed:
-        result.issues.append(messages.abstract_code(concept.code, checker.vs_label, paths.code))
+    member = checker.evaluation.find(str(result.system), concept.code) if checker.evaluation is not None else None
+    if member is not None and deprecated_in_value_set(member.vs_concept):
+        issue = messages.deprecated_in_value_set(concept.code, str(result.system), checker.vs_label, paths.code)
+        result.issues.append(issue)
     if display is not None:
         found = check_display(
             display,
@@ -254,7 +298,9 @@ class ValidationResult:
         texts = [
             i.text
             for i in self.issues
-            if i.severity != "information" or i.message_id == "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK"
+            if (i.severity != "information" or i.message_id in MESSAGE_INFORMATION)
+            and i.message_id not in MESSAGE_SILENT
+            and not (self.result and i.message_id in MESSAGE_SILENT_WHEN_VALID)
         ]
         return "; ".join(dict.fromkeys(texts)) if texts else None
 
@@ -292,15 +338,17 @@ def check_codeable_concept(checker: Checker, cc: Mapping[str, Any]) -> Validatio
             )
         )
     issues: list[Issue] = []
-    if checker.evaluation is not None and not any(r.member for r in results):
+    if checker.evaluation is not None and not any(r.member or r.undetermined for r in results):
         issues.append(messages.no_valid_coding(checker.vs_label))
     for r in results:
         issues.extend(r.issues)
     best = next((r for r in results if r.valid), None) or next((r for r in results if r.concept), None)
     out = ValidationResult(any(r.valid for r in results), issues, codeable_concept=cc)
-    if best is not None:
+    if best is not None and (best.member or checker.evaluation is None):
         out.code, out.system, out.version, out.display = best.code, best.system, best.version, best.display
         out.concept, out.normalized_code = best.concept, best.normalized_code
+    elif best is not None:  # a known code, but not in the value set: its display only
+        out.display = best.display
     for r in results:
         _collect_unknown(out, r)
     return out
@@ -320,9 +368,10 @@ def to_parameters(outcome: ValidationResult, *, echo_location: bool) -> dict[str
         params.append({"name": "display", "valueString": outcome.display})
     if outcome.codeable_concept is not None:
         params.append({"name": "codeableConcept", "valueCodeableConcept": dict(outcome.codeable_concept)})
-    if outcome.concept is not None and outcome.concept.inactive:
-        params.append({"name": "inactive", "valueBoolean": True})
-        if outcome.concept.status and outcome.concept.status != "inactive":
+    if outcome.concept is not None:
+        if outcome.concept.inactive:
+            params.append({"name": "inactive", "valueBoolean": True})
+        if outcome.concept.status in REPORTED_STATUSES:
             params.append({"name": "status", "valueCode": outcome.concept.status})
     if outcome.normalized_code:
         params.append({"name": "normalized-code", "valueCode": outcome.normalized_code})

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fhir_ldn.errors import RequestError
-from fhir_ldn.terminology import messages
+from fhir_ldn.errors import FhirLdnError, RequestError
+from fhir_ldn.outcome import operation_outcome
+from fhir_ldn.terminology import messages, status
 from fhir_ldn.terminology.compose import EvalContext, Evaluation, ImportMissingError
 from fhir_ldn.terminology.display import parse_languages, value_set_languages
 from fhir_ldn.terminology.params import OperationParams
@@ -36,13 +37,15 @@ def value_set_label(vs: Mapping[str, Any]) -> str:
 
 
 def eval_context(service: TerminologyService, params: OperationParams, vs: Mapping[str, Any]) -> EvalContext | None:
-    """Version overrides from system-version / force-system-version (None when there are none: cacheable)."""
+    """Version rules from system-version, force-system-version, check-system-version and
+    default-valueset-version (None when there are none: cacheable)."""
     defaults = dict(_canonical_pairs(params, "system-version"))
     forced = dict(_canonical_pairs(params, "force-system-version"))
     checked = dict(_canonical_pairs(params, "check-system-version"))
-    if not defaults and not forced and not checked:
+    value_sets = dict(_canonical_pairs(params, "default-valueset-version"))
+    if not defaults and not forced and not checked and not value_sets:
         return None
-    return EvalContext(service, defaults, forced, checked, root=vs)
+    return EvalContext(service, defaults, forced, checked, root=vs, value_set_versions=value_sets)
 
 
 def _canonical_pairs(params: OperationParams, name: str) -> list[tuple[str, str]]:
@@ -103,6 +106,11 @@ def _check(
 ) -> ValidationResult:
     """Check whichever of code (+system), coding or codeableConcept the request gives (exactly one)."""
     given = [n for n in ("code", "coding", "codeableConcept") if params.has(n)]
+    if not given:
+        raise RequestError(
+            "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem "
+            "in parameters"
+        )
     if len(given) != 1:
         raise RequestError("give exactly one of code, coding or codeableConcept", expression="code")
     if given[0] == "codeableConcept":
@@ -144,13 +152,16 @@ def validate_value_set_code(
     service = service.with_resources(params.resources("tx-resource"))
     vs = resolve_value_set(service, params, instance)
     supplements = resolve_supplements(service, vs, params)
+    rules = eval_context(service, params, vs)
     try:
-        evaluation = service.evaluation(vs, eval_context(service, params, vs))
+        evaluation = service.evaluation(vs, rules)
     except ImportMissingError as exc:
         return to_parameters(_import_failure(params, exc), echo_location=bool(vs.get("url")))
     checker = _checker(service, params, evaluation, value_set_label(vs), _languages(params, vs, accept_language))
-    checker.supplements = supplements
-    return to_parameters(_check(checker, params), echo_location=bool(vs.get("url")))
+    checker.supplements, checker.rules = supplements, rules
+    outcome = _check(checker, params)
+    outcome.issues = [*status.issues(evaluation.status_notes), *outcome.issues]
+    return to_parameters(outcome, echo_location=bool(vs.get("url")))
 
 
 def validate_code_system_code(
@@ -170,3 +181,25 @@ def validate_code_system_code(
     system, _, version = (url or "").partition("|")  # url may be a canonical url|version
     result = _check(checker, params, default_system=system or None, default_version=version or None)
     return to_parameters(result, echo_location=True)
+
+
+def batch_validate_code(
+    service: TerminologyService, params: OperationParams, *, accept_language: str | None = None
+) -> dict[str, Any]:
+    """ValueSet/$batch-validate-code → Parameters with one `validation` per `validation` input.
+
+    Each input (a Parameters resource) is validated with the request's other parameters (url, tx-resource,
+    defaults...) under its own; one that cannot be validated answers with its OperationOutcome.
+    """
+    shared = params.without("validation")
+    service = service.with_resources(shared.resources("tx-resource"))
+    shared = shared.without("tx-resource")
+    answers = []
+    for request in params.resources("validation"):
+        try:
+            one = shared.with_defaults(OperationParams.from_resource(request).items())
+            answer = validate_value_set_code(service, one, accept_language=accept_language)
+        except FhirLdnError as error:
+            answer = operation_outcome(error.issues())
+        answers.append({"name": "validation", "resource": answer})
+    return {"resourceType": "Parameters", "parameter": answers}

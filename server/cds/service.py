@@ -70,7 +70,9 @@ class CdsService:
 def install(app: FastAPI, settings: Settings, package: Package) -> None:
     """Build the CDS service into the app's state and allow browser clients (CORS, preflight included)."""
     state = app.state.fhir_ldn
-    state.extras[STATE_KEY] = CdsService.build(settings, package, state.terminology)
+    service = CdsService.build(settings, package, state.terminology)
+    state.extras[STATE_KEY] = service
+    app.router.on_shutdown.append(service.store.dispose)  # close the database connections with the app
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.cors_origins),

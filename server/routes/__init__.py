@@ -23,6 +23,7 @@ from server.routes import (
     plandefinition_apply,
     read_search,
     validate,
+    valueset_batch_validate_code,
     valueset_expand,
     valueset_validate_code,
     versions,
@@ -41,6 +42,7 @@ ROUTERS: list[APIRouter] = [
     # FHIR: the most frequent calls first (every router a request passes costs it time)
     valueset_validate_code.router,
     valueset_expand.router,
+    valueset_batch_validate_code.router,
     codesystem_validate_code.router,
     codesystem_lookup.router,
     conceptmap_translate.router,

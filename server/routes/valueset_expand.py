@@ -17,7 +17,11 @@ async def expand(request: Request) -> Response:
     """Expand the value set given by url, valueSet or the tx-resource parameters."""
     state = app_state(request)
     params = await operation_params(request)
-    return fhir_response(state.terminology.expand(params, timestamp=now_instant(), identifier=new_uuid()), request)
+    language = request.headers.get("accept-language")
+    expanded = state.terminology.expand(
+        params, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
+    )
+    return fhir_response(expanded, request)
 
 
 @router.get("/{resource_id}/$expand", response_class=Response)
@@ -27,4 +31,8 @@ async def expand_instance(resource_id: str, request: Request) -> Response:
     state = app_state(request)
     params = await operation_params(request)
     vs = instance(state, "ValueSet", resource_id)
-    return fhir_response(state.terminology.expand(params, vs, timestamp=now_instant(), identifier=new_uuid()), request)
+    language = request.headers.get("accept-language")
+    expanded = state.terminology.expand(
+        params, vs, timestamp=now_instant(), identifier=new_uuid(), accept_language=language
+    )
+    return fhir_response(expanded, request)

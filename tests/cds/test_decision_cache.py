@@ -59,8 +59,8 @@ def test_the_view_of_the_ldn_rule(package: Package) -> None:
 def test_a_reference_the_rule_never_reads_does_not_split_the_cache(package: Package) -> None:
     rule = load_rules(package)[0]
     one = [{"origin": "new", "code": {"coding": [{"system": RXNORM, "code": "312941"}]}, "reference": "a"}]
-    other = [{"origin": "new", "code": {"coding": [{"system": ATC, "code": "N06AB10"}]}, "reference": "b"}]
-    assert rule.decision_key(one) == rule.decision_key(other)  # both are SSRIs, and nothing else is read
+    other = [{"origin": "new", "code": {"coding": [{"system": ATC, "code": "N06AB06"}]}, "reference": "b"}]
+    assert rule.decision_key(one) == rule.decision_key(other)  # both are sertraline (RxNorm, ATC): same value sets
     assert rule.decision_key(one) != rule.decision_key([{**one[0], "origin": "existing"}])
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from fhir_ldn.formats.xml import parse_xml_resource
 from server.app import create_app
+from tests.server.databases import postgres_cluster  # noqa: F401 - the session's PostgreSQL, started on first use
 
 FHIR_JSON = "application/fhir+json"
 

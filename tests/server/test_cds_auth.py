@@ -21,6 +21,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from fhir_ldn.config import Settings
 from server.app import create_app
 from tests.server.cds_support import SERVICE, MockFhirServer, hook_request, ldn, ssri, validate
+from tests.server.databases import BACKENDS, database_url
 
 ISS = "https://ehr.example.org"
 BASE = "https://cds.example.org"
@@ -80,19 +81,22 @@ def _tampered() -> str:
     return f"{header}.{forged}.{signature}"
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    folder = tmp_path_factory.mktemp("jwt")
+def jwt_settings(folder: Path, database_url: str = "") -> Settings:
     (folder / "ehr-jwks.json").write_text(json.dumps(jwks()))
     issuer = {"iss": ISS, "jwks": "ehr-jwks.json", "jku": [ALLOWED_JKU]}  # keys from the file, jku only allowlisted
     (folder / "issuers.json").write_text(json.dumps({"issuers": [issuer]}))
-    settings = Settings(
+    return Settings(
         data_dir=folder,
+        database_url=database_url,
         public_base_url=BASE,
         cds_trusted_issuers=folder / "issuers.json",
         cors_origins=("https://sandbox.example.org",),
     )
-    with TestClient(create_app(settings)) as c:
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with TestClient(create_app(jwt_settings(tmp_path_factory.mktemp("jwt")))) as c:
         yield c
 
 
@@ -164,10 +168,15 @@ def test_invalid_tokens_get_401_without_details(client: TestClient, name: str) -
     }
 
 
-def test_replayed_jti_is_rejected(client: TestClient) -> None:
-    once = token()
-    assert call(client, f"Bearer {once}").status_code == 200
-    assert call(client, f"Bearer {once}").status_code == 401
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_replayed_jti_is_rejected(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL too: a store that trusted the driver's rowcount (-1 with psycopg) accepted every replay."""
+    settings = jwt_settings(tmp_path, database_url(backend, tmp_path, request))
+    with TestClient(create_app(settings)) as client:
+        once = token()
+        assert call(client, f"Bearer {once}").status_code == 200
+        assert call(client, f"Bearer {once}").status_code == 401
+        assert call(client, f"Bearer {token()}").status_code == 200  # a fresh token still passes
 
 
 def test_every_endpoint_needs_a_token_for_its_own_url(client: TestClient) -> None:

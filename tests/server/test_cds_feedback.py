@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from fhir_ldn.config import Settings
 from server.app import create_app
 from tests.server.cds_support import SERVICE, hook_request, ldn, ssri, validate
+from tests.server.databases import BACKENDS, database_url
 
 URL = f"/cds-services/{SERVICE}/feedback"
 
 
-def settings_for(folder: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{folder / 'cds.sqlite3'}")
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path, request)
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(database_url=url)
 
 
 def overridden(card: str, code: str = "will-monitor", stamp: str = "2026-11-25T10:00:00.52Z") -> dict[str, Any]:
@@ -45,8 +51,8 @@ def post(client: TestClient, items: list[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def test_feedback_for_a_real_card_is_stored_and_survives_a_restart(tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path))) as client:
+def test_feedback_for_a_real_card_is_stored_and_survives_a_restart(db_url: str) -> None:
+    with TestClient(create_app(settings_for(db_url))) as client:
         cards = client.post(f"/cds-services/{SERVICE}", json=hook_request("order-select", [ssri()], current=[ldn()]))
         card = cards.json()["cards"][0]
         accepted = {
@@ -57,7 +63,7 @@ def test_feedback_for_a_real_card_is_stored_and_survives_a_restart(tmp_path: Pat
         }
         assert post(client, [overridden(card["uuid"]), accepted]) == {"received": 2, "stored": 2}
         assert post(client, [overridden(card["uuid"])]) == {"received": 1, "stored": 0}  # a repeat changes nothing
-    with TestClient(create_app(settings_for(tmp_path))) as restarted:
+    with TestClient(create_app(settings_for(db_url))) as restarted:
         summary = restarted.get(URL).json()
     assert summary["total"] == 2
     assert summary["outcomes"] == {"accepted": 1, "overridden": 1}
@@ -70,32 +76,35 @@ def test_feedback_for_a_real_card_is_stored_and_survives_a_restart(tmp_path: Pat
         }
     ]
     assert summary["userComments"] == 1
-    db = sqlite3.connect(tmp_path / "cds.sqlite3")
+    engine = create_engine(db_url)
     try:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        rows = db.execute("SELECT card, outcome, outcome_timestamp, accepted_suggestions FROM cds_feedback").fetchall()
+        with engine.connect() as db:
+            if db_url.startswith("sqlite"):
+                assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            query = "SELECT card, outcome, outcome_timestamp, accepted_suggestions FROM cds_feedback"
+            rows = [tuple(row) for row in db.execute(text(query))]
     finally:
-        db.close()
+        engine.dispose()
     assert sorted(r[1] for r in rows) == ["accepted", "overridden"]
     assert (card["uuid"], "overridden", "2026-11-25T10:00:00.520000Z") in [r[:3] for r in rows]
 
 
-def test_the_sandbox_dismissal_shape_is_accepted(tmp_path: Path) -> None:
+def test_the_sandbox_dismissal_shape_is_accepted(db_url: str) -> None:
     sandbox = {
         "card": "0d0c6f2e-7b3c-4b8e-9a52-7f0f5c4b7f10",
         "outcome": "overridden",
         "outcomeTimestamp": "2026-11-25T10:02:03.004Z",
         "overrideReason": {"reason": {"code": "x", "system": "http://example.org/r"}},
     }
-    with TestClient(create_app(settings_for(tmp_path))) as client:
+    with TestClient(create_app(settings_for(db_url))) as client:
         assert post(client, [sandbox])["stored"] == 1
         assert client.get(URL).json()["overrideReasons"] == [
             {"system": "http://example.org/r", "code": "x", "count": 1}
         ]
 
 
-def test_empty_summary(tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path))) as client:
+def test_empty_summary(db_url: str) -> None:
+    with TestClient(create_app(settings_for(db_url))) as client:
         assert client.get(URL).json() == {
             "service": SERVICE,
             "total": 0,
@@ -141,22 +150,22 @@ BAD = {
 
 
 @pytest.mark.parametrize("name", list(BAD))
-def test_invalid_feedback_gets_400_and_stores_nothing(tmp_path: Path, name: str) -> None:
-    with TestClient(create_app(settings_for(tmp_path))) as client:
+def test_invalid_feedback_gets_400_and_stores_nothing(db_url: str, name: str) -> None:
+    with TestClient(create_app(settings_for(db_url))) as client:
         response = client.post(URL, json=BAD[name])
         assert response.status_code == 400, response.text
         assert response.json()["resourceType"] == "OperationOutcome"
         assert client.get(URL).json()["total"] == 0
 
 
-def test_malformed_json_feedback_gets_400(tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path))) as client:
+def test_malformed_json_feedback_gets_400(db_url: str) -> None:
+    with TestClient(create_app(settings_for(db_url))) as client:
         response = client.post(URL, content=b"{feedback", headers={"Content-Type": "application/json"})
         assert response.status_code == 400
 
 
-def test_one_bad_item_rejects_the_whole_request(tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(tmp_path))) as client:
+def test_one_bad_item_rejects_the_whole_request(db_url: str) -> None:
+    with TestClient(create_app(settings_for(db_url))) as client:
         response = client.post(URL, json={"feedback": [overridden("good"), {"card": "bad"}]})
         assert response.status_code == 400
         assert client.get(URL).json()["total"] == 0

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fhir_ldn.config import Settings
+from fhir_ldn.package.index import Package
 from server.app import create_app
 from tests.server.cds_support import (
     BELOW_RANGE,
@@ -254,7 +255,7 @@ def test_several_naltrexone_orders_never_get_the_ldn_card(client: TestClient, ho
 )
 @pytest.mark.parametrize("hook", HOOKS)
 def test_new_ldn_order_says_where_its_dose_stands_in_the_titration(
-    client: TestClient, hook: str, mg: float, stage: str
+    client: TestClient, package: Package, hook: str, mg: float, stage: str
 ) -> None:
     card = only_card(call(client, hook_request(hook, [ldn(mg=mg)], current=[ssri()])), LDN_CARD)
     assert f"The new naltrexone order {stage}" in card["detail"]
@@ -262,7 +263,9 @@ def test_new_ldn_order_says_where_its_dose_stands_in_the_titration(
     # an existing LDN order is not "new": no titration sentence
     existing = only_card(call(client, hook_request(hook, [ssri()], current=[ldn(mg=mg)])), LDN_CARD)
     assert "The new naltrexone order" not in existing["detail"]
-    assert existing["detail"] in card["detail"]  # the static detail, then the sentence
+    static = package.require("PlanDefinition", "ldn-ssri-cds")["action"][0]["action"][0]["description"]
+    assert static in card["detail"]
+    assert static in existing["detail"]
 
 
 def test_four_and_a_half_mg_once_daily_is_ldn(client: TestClient) -> None:
@@ -575,3 +578,23 @@ def test_the_readme_example_returns_the_ldn_card(client: TestClient) -> None:
     example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cds-order-select-ldn.json"
     body = json.loads(example.read_text(encoding="utf-8"))
     only_card(call(client, body), LDN_CARD)
+
+
+def test_cards_name_the_drugs_they_are_about(client: TestClient) -> None:
+    """Issue 16: the card says which order and which current medication it is about, as the orders name them."""
+    fluoxetine = med_request("flx", "310385", dosages=[dosage(1, "{pill}")])
+    fluoxetine["medicationCodeableConcept"]["coding"][0]["display"] = "fluoxetine 20 MG Oral Capsule"
+    current = ldn()
+    current["medicationCodeableConcept"]["text"] = "LDN 4.5 mg capsule"
+    card = only_card(call(client, hook_request("order-sign", [fluoxetine], current=[current])), LDN_CARD)
+    assert card["detail"].startswith(
+        "**For this patient:** fluoxetine 20 MG Oral Capsule (new order) with LDN 4.5 mg capsule, 4.5 mg/day (current)."
+    )
+    # fluoxetine is one of the article's examples of endorphin blunting: said of this patient's drug
+    assert "fluoxetine 20 MG Oral Capsule is one of the SSRIs the article names" in card["detail"]
+
+
+def test_endorphin_blunting_for_an_ssri_the_article_does_not_name(client: TestClient) -> None:
+    card = only_card(call(client, hook_request("order-sign", [atc_ssri()], current=[ldn()])), LDN_CARD)
+    assert "the article names fluoxetine and sertraline as examples" in card["detail"]
+    assert "is one of the SSRIs the article names" not in card["detail"]

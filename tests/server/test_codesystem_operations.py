@@ -24,7 +24,8 @@ def test_validate_code_in_a_fragment_is_honest_about_unknown_codes(fhir_client: 
     assert known["display"] == "naltrexone hydrochloride 50 MG Oral Tablet"
     unknown = get(fhir_client, "/fhir/CodeSystem/rxnorm-fragment/$validate-code", code="999999")
     assert unknown["result"] is True  # not shown to be invalid: RxNorm is held only as a fragment
-    assert "labeled as a fragment" in unknown["message"]
+    assert "message" not in unknown  # accepted: the fragment's caveat is an issue, not the message
+    assert "labeled as a fragment" in unknown["issues"]["issue"][0]["details"]["text"]
     body = parameters(
         ("url", {"valueUri": ATC}),
         ("coding", {"valueCoding": {"system": ATC, "code": "N06AB06", "display": "sertraline"}}),

@@ -22,7 +22,7 @@ def test_capability_statement_lists_what_is_served(fhir_client: TestClient, pack
     resources = {r["type"]: r for r in rest["resource"]}
     assert set(resources) == {r["resourceType"] for r in package} | {"Bundle"}
     operations = {t: sorted(o["name"] for o in r.get("operation", [])) for t, r in resources.items()}
-    assert operations["ValueSet"] == ["expand", "validate", "validate-code"]
+    assert operations["ValueSet"] == ["batch-validate-code", "expand", "validate", "validate-code"]
     assert operations["CodeSystem"] == ["lookup", "subsumes", "validate", "validate-code"]
     assert operations["ConceptMap"] == ["translate", "validate"]
     assert operations["PlanDefinition"] == ["apply", "validate"]

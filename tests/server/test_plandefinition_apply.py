@@ -39,7 +39,7 @@ def _post(client: TestClient, path: str, body: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize("shape", ["R4", "R5"])
 def test_apply_plan_definition_instance_level(client: TestClient, shape: str) -> None:
-    response = _post(client, f"/fhir/PlanDefinition/{PROTOCOL}/$apply", _params(data=patients.on_ssri_and_ldn(shape)))
+    response = _post(client, f"/fhir/PlanDefinition/{PROTOCOL}/$apply", _params(data=patients.on_ssri(shape)))
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/fhir+json"
     bundle = response.json()
@@ -49,6 +49,13 @@ def test_apply_plan_definition_instance_level(client: TestClient, shape: str) ->
     assert sorted(kinds[1:]) == sorted(
         ["MedicationRequest", "MedicationRequest", "ServiceRequest", "ServiceRequest", "CommunicationRequest"]
     )
+    # a patient already on LDN: no new naltrexone orders, and the answer says why (issue 15, S1)
+    response = _post(client, f"/fhir/PlanDefinition/{PROTOCOL}/$apply", _params(data=patients.on_ssri_and_ldn(shape)))
+    bundle = response.json()
+    assert_valid_r5(bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert sorted(kinds[1:]) == sorted(["ServiceRequest", "ServiceRequest", "CommunicationRequest"])
+    assert "already on naltrexone" in bundle["entry"][0]["resource"]["note"][0]["text"]
 
 
 def test_apply_plan_definition_type_level_by_url(client: TestClient, package: Package) -> None:

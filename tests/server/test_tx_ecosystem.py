@@ -1,11 +1,14 @@
-"""The HL7 terminology ecosystem tests (general mode, 139 tests) against a live `fhir-ldn serve`.
+"""The HL7 terminology ecosystem tests (general mode) against a live `fhir-ldn serve`.
 
 The suite and its runner live in ../shared/conformance (never copied here); the test skips, saying so, when
-../shared is absent.
+../shared is absent. Every suite in SUITES is run; each test must pass except those in KNOWN_FAILURES, which
+must still fail (so a fix is noticed and the list kept true). `big` and `regex-bad` (expansion size limits and
+hostile regexes) are not in SUITES: they belong to the request budget work, not to terminology behaviour.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +19,36 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+SUITES = (
+    "metadata",
+    "simple-cases",
+    "parameters",
+    "validation",
+    "errors",
+    "inactive",
+    "case",
+    "translate",
+    "search",
+    "language",
+    "extensions",
+    "version",
+    "fragment",
+    "other",
+    "deprecated",
+    "notSelectable",
+    "tho",
+    "default-valueset-version",
+    "batch",
+)
+# test name -> why it fails, checked against the suite's readme and the FHIR spec (a defect of the test).
+KNOWN_FAILURES = {
+    "notSelectable-prop-true-true-param-false": (
+        "expects the not-in-vs issue on Coding.code without issue.location, while the suite's other responses "
+        "(e.g. notSelectable-prop-true-false, same value set and code path) expect that same issue with "
+        "location = expression; location is deprecated in R5 and no rule tells the two cases apart"
+    ),
+}
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,7 +85,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def test_all_general_mode_tests_pass(conformance_dir: Path, live_server: str) -> None:
+def test_general_mode_tests_pass_except_the_known_failures(
+    conformance_dir: Path, live_server: str, tmp_path: Path
+) -> None:
     conformance = conformance_dir
     result = subprocess.run(
         [
@@ -62,12 +97,25 @@ def test_all_general_mode_tests_pass(conformance_dir: Path, live_server: str) ->
             str(conformance / "tx-ecosystem"),
             "--server",
             live_server,
+            "--suites",
+            ",".join(SUITES),
+            "--output",
+            str(tmp_path),
         ],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=False,
     )
-    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert last == "139 passed, 0 failed"
+    report = json.loads((tmp_path / "test-results.json").read_text(encoding="utf-8"))
+    failed = {t["name"]: t.get("message", "") for s in report["suites"] for t in s["tests"] if t["status"] != "pass"}
+    unexpected = {name: why for name, why in failed.items() if name not in KNOWN_FAILURES}
+    assert not unexpected, result.stdout[-4000:] + result.stderr[-2000:]
+    assert set(failed) == set(KNOWN_FAILURES), (
+        f"now passing, remove from KNOWN_FAILURES: {set(KNOWN_FAILURES) - set(failed)}"
+    )
+    assert [s["name"] for s in report["suites"]] == list(SUITES)
+    manifest = json.loads((conformance / "tx-ecosystem" / "test-cases.json").read_text(encoding="utf-8"))
+    general = sum(1 for s in manifest["suites"] if s["name"] in SUITES for t in s["tests"] if not t.get("mode"))
+    assert general == 470
+    assert report["passed"] == general - len(KNOWN_FAILURES)

@@ -8,7 +8,7 @@ import pytest
 
 from fhir_ldn.errors import TerminologyError
 from fhir_ldn.terminology import TerminologyService
-from tests.terminology.conftest import ID, SHAPES, TS, VS, params
+from tests.terminology.conftest import ID, PARTIAL, SHAPES, TS, VS, params
 
 
 def expand(service: TerminologyService, name: str, **named: Any) -> dict[str, Any]:
@@ -191,6 +191,79 @@ def test_a_whole_fragment_expands_to_what_it_holds_and_says_the_expansion_is_unc
     expansion = expand(service, "partial-all")
     assert [c["code"] for c in expansion["contains"]] == ["known"]
     assert expansion["extension"] == [
-        {"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": True}
+        {"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": True},
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason",
+            "valueString": f"This extension is based on a fragment of the code system {PARTIAL}",
+        },
     ]
+    used_fragments = [p["valueUri"] for p in expansion["parameter"] if p["name"] == "used-fragment"]
+    assert [u.partition("|")[0] for u in used_fragments] == [PARTIAL]
     assert "extension" not in expand(service, "partial-listed")
+
+
+def test_languages_from_the_header_the_value_set_and_hard_lists(service: TerminologyService) -> None:
+    header = service.expand(params(url=VS + "round"), timestamp=TS, identifier=ID, accept_language="de")["expansion"]
+    assert {c["code"]: c["display"] for c in header["contains"]}["circle"] == "Kreis"
+    assert {"name": "displayLanguage", "valueCode": "de"} in header["parameter"]
+    shown = expand(service, "all-shapes", displayLanguage="de", includeDesignations=True, excludeNested=True)
+    circle = next(c for c in shown["contains"] if c["code"] == "circle")
+    # the code system's own display becomes a designation; the German one shown as display leaves the list
+    assert circle["designation"][0] == {
+        "language": "en",
+        "value": "Circle",
+        "use": {
+            "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+            "code": "preferredForLanguage",
+            "display": "Preferred For Language",
+        },
+    }
+    assert {"language": "de", "value": "Kreis"} not in circle["designation"]
+    hard = expand(service, "all-shapes", displayLanguage="de,*; q=0", excludeNested=True)
+    displays = {c["code"]: c.get("display") for c in hard["contains"]}
+    assert displays["circle"] == "Kreis"
+    assert displays["oval"] is None  # no German display, and no other language accepted
+    assert {"name": "displayLanguage", "valueCode": "de, *; q=0"} in hard["parameter"]
+
+
+def test_the_designation_parameter_chooses_designations(service: TerminologyService) -> None:
+    chosen = expand(service, "round", includeDesignations=True, designation="urn:ietf:bcp:47|fr")
+    circle = next(c for c in chosen["contains"] if c["code"] == "circle")
+    assert circle["designation"] == [{"language": "fr", "value": "Cercle"}]
+    assert {"name": "designation", "valueString": "urn:ietf:bcp:47|fr"} in chosen["parameter"]
+
+
+def test_an_exclude_flattens_and_the_summary_stands_for_the_definition(service: TerminologyService) -> None:
+    vs = {
+        "resourceType": "ValueSet",
+        "url": VS + "no-triangles",
+        "status": "active",
+        "description": "Shapes that are not triangles",
+        "compose": {
+            "include": [{"system": SHAPES}],
+            "exclude": [{"system": SHAPES, "filter": [{"property": "concept", "op": "is-a", "value": "triangle"}]}],
+        },
+    }
+    expanded = service.expand(params(("valueSet", {"resource": vs})), timestamp=TS, identifier=ID)
+    assert all("contains" not in c for c in expanded["expansion"]["contains"])
+    assert "triangle" not in codes(expanded["expansion"]["contains"])
+    assert "description" not in expanded
+    defined = service.expand(
+        params(("valueSet", {"resource": vs}), includeDefinition=True), timestamp=TS, identifier=ID
+    )
+    assert defined["description"] == "Shapes that are not triangles"
+
+
+def test_default_valueset_version_pins_imports(service: TerminologyService) -> None:
+    importing = {
+        "resourceType": "ValueSet",
+        "url": VS + "importing",
+        "status": "active",
+        "compose": {"include": [{"valueSet": [VS + "round"]}]},
+    }
+    request = params(("valueSet", {"resource": importing}), ("default-valueset-version", f"{VS}round|1"))
+    expansion = service.expand(request, timestamp=TS, identifier=ID)["expansion"]
+    assert {"name": "default-valueset-version", "valueUri": f"{VS}round|1"} in expansion["parameter"]
+    wrong = params(("valueSet", {"resource": importing}), ("default-valueset-version", f"{VS}round|9"))
+    with pytest.raises(TerminologyError, match=f"Unable to find included value set '{VS}round' version '9'"):
+        service.expand(wrong, timestamp=TS, identifier=ID)

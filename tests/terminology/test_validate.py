@@ -115,8 +115,9 @@ def test_versions_latest_by_default_pinned_by_the_value_set_or_the_request(servi
     assert forced["result"] is False
     unknown_version = validate(service, "versioned", coding(VERSIONED, "a", version="9.9"))
     assert "UNKNOWN_CODESYSTEM_VERSION" in issue_ids(unknown_version)
-    with pytest.raises(TerminologyError, match="check-system-version requires"):
-        validate(service, "versioned-1", coding(VERSIONED, "a"), ("check-system-version", f"{VERSIONED}|2.0.0"))
+    checked = validate(service, "versioned-1", coding(VERSIONED, "a"), ("check-system-version", f"{VERSIONED}|2.0.0"))
+    assert checked["result"] is False
+    assert issue_ids(checked) == ["VALUESET_VERSION_CHECK"]
     with pytest.raises(RequestError, match=r"url\|version"):
         validate(service, "versioned", coding(VERSIONED, "a"), ("system-version", VERSIONED))
 
@@ -157,7 +158,8 @@ def test_fragments_know_some_codes_and_never_call_others_invalid(service: Termin
     whole = validate(service, "partial-all", coding(PARTIAL, "elsewhere"))
     assert whole["result"] is True  # cannot be shown wrong: a fragment is not the whole code system
     assert issue_ids(whole) == ["UNKNOWN_CODE_IN_FRAGMENT"]
-    assert "labeled as a fragment, so the code may be valid" in whole["message"]
+    assert "message" not in whole
+    assert "labeled as a fragment, so the code may be valid" in whole["issues"]["issue"][0]["details"]["text"]
     listed = validate(service, "partial-listed", coding(PARTIAL, "listed"))
     assert listed["result"] is True
     not_listed = validate(service, "partial-listed", coding(PARTIAL, "other"))
@@ -176,7 +178,7 @@ def test_code_system_validate_code(service: TerminologyService) -> None:
 
 
 def test_bad_requests(service: TerminologyService) -> None:
-    with pytest.raises(RequestError, match="exactly one of code, coding or codeableConcept"):
+    with pytest.raises(RequestError, match=r"Unable to find code to validate \(looked for coding \| codeableConcept"):
         validate(service, "round")
     with pytest.raises(RequestError, match="give the value set"):
         service.validate_value_set_code(params(code="x"))
@@ -207,3 +209,73 @@ def test_code_system_url_may_carry_the_version(service: TerminologyService) -> N
     assert older["version"] == "1.0.0"
     newer = out(service.validate_code_system_code(params(url=f"{VERSIONED}|2.0.0", code="b")))
     assert newer["result"] is True
+
+
+def test_abstract_false_refuses_abstract_codes(service: TerminologyService) -> None:
+    refused = validate(service, "all-shapes", coding(SHAPES, "polygon"), abstract=False)
+    assert refused["result"] is False
+    assert issue_ids(refused) == ["ABSTRACT_CODE_NOT_ALLOWED", "None_of_the_provided_codes_are_in_the_value_set_one"]
+    assert validate(service, "all-shapes", coding(SHAPES, "polygon"))["result"] is True
+
+
+def test_a_codeable_concept_outside_the_value_set_gives_only_a_display(service: TerminologyService) -> None:
+    concept = {"valueCodeableConcept": {"coding": [{"system": SHAPES, "code": "circle"}]}}
+    result = validate(service, "triangles", ("codeableConcept", concept))
+    assert result["result"] is False
+    assert result["display"] == "Circle"
+    assert "code" not in result
+    assert "system" not in result
+
+
+def test_a_withdrawn_designation_is_an_accepted_but_outdated_display(service: TerminologyService) -> None:
+    cs = {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/fhir/CodeSystem/renamed",
+        "status": "active",
+        "content": "complete",
+        "concept": [
+            {
+                "code": "x",
+                "display": "New name",
+                "designation": [
+                    {
+                        "value": "Old name",
+                        "extension": [
+                            {
+                                "url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status",
+                                "valueCode": "withdrawn",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    request = params(("tx-resource", {"resource": cs}), url=cs["url"], code="x", display="Old name")
+    result = out(service.validate_code_system_code(request))
+    assert result["result"] is True
+    assert issue_ids(result) == ["INACTIVE_DISPLAY_FOUND"]
+    assert result["issues"]["issue"][0]["details"]["text"] == (
+        "'Old name' is no longer considered a correct display for code 'x' (status = deprecated). "
+        'The correct display is one of "New name".'
+    )
+
+
+def test_a_supplement_is_not_a_code_system_for_codings(service: TerminologyService) -> None:
+    supplement = {
+        "resourceType": "CodeSystem",
+        "url": "http://example.org/fhir/CodeSystem/extra",
+        "version": "2",
+        "status": "active",
+        "content": "supplement",
+        "supplements": SHAPES,
+    }
+    request = params(
+        ("tx-resource", {"resource": supplement}),
+        coding("http://example.org/fhir/CodeSystem/extra", "circle"),
+        url=VS + "all-shapes",
+    )
+    result = out(service.validate_value_set_code(request))
+    assert result["result"] is False
+    assert "CODESYSTEM_CS_NO_SUPPLEMENT" in issue_ids(result)
+    assert "http://example.org/fhir/CodeSystem/extra|2 is a supplement" in result["message"]
