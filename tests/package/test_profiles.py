@@ -45,7 +45,7 @@ def test_no_best_practice_warning_but_fixed_extension_urls(package: Package) -> 
     """dom-6 (narrative, contained resources too) and eld-24 (pattern[x], not fixed[x]) hold everywhere, except
     that an extension definition fixes its Extension.url, as the HL7 validator requires (SD_EXTENSION_URL_MISSING)."""
     validator = Validator(Session(default_source(list(package)), options=Options(best_practice=True)))
-    problems = {}
+    problems: dict[str, list[str]] = {}
     extension_urls = 0
     for resource in package:
         result = validator.validate_resource(resource)
