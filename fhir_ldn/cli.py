@@ -99,9 +99,9 @@ def _install_definitions(report: Callable[[str], None], *, converted: bool = Fal
     for the R4B/R4 builds and /fhir in 4.3 and 4.0) into the FHIR package cache if missing (npm pack, sha512
     checked), telling `report` what is downloaded, its progress, and what the cache already had."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
-    from fhir_ldn.xver.targets import R4, R4B
+    from fhir_ldn.xver.targets import CONVERTED_CORE_PACKAGES
 
-    packages = [*DEFINITION_PACKAGES, *((R4B.core_package, R4.core_package) if converted else ())]
+    packages = [*DEFINITION_PACKAGES, *(CONVERTED_CORE_PACKAGES if converted else ())]
     for name, version in packages:
         ensure_package(name, version, report=report)
 

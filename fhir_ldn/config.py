@@ -58,6 +58,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "URL prefixes of FHIR servers the CDS service may call",
     ),
     "FHIR_LDN_FHIR_FETCH_WITHOUT_AUTHORIZATION": ("false", "also fetch when a request has no fhirAuthorization"),
+    "FHIR_LDN_WORK_BUDGET": ("10", "seconds of processing one terminology operation may use (then 422)"),
+    "FHIR_LDN_MAX_EXPANSION_SIZE": ("1000", "codes one $expand may return (more: 422 too-costly)"),
+    "FHIR_LDN_SHUTDOWN_GRACE": ("3", "seconds SIGTERM waits for requests in progress"),
 }
 # What the package needs (every command that loads it reads these).
 KNOWLEDGE_ENVIRONMENT = (
