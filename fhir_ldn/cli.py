@@ -94,28 +94,33 @@ def _recognition(args: argparse.Namespace, settings: Settings) -> ExitCode:
     return ExitCode.OK
 
 
-def _install_definitions(*, converted: bool = False) -> list[str]:
+def _install_definitions(report: Callable[[str], None], *, converted: bool = False) -> None:
     """Install the R5 core and standard extensions packages (and with `converted` the R4B and R4 core packages,
     for the R4B/R4 builds and /fhir in 4.3 and 4.0) into the FHIR package cache if missing (npm pack, sha512
-    checked); returns a line per package saying where it is."""
+    checked), telling `report` what is downloaded, its progress, and what the cache already had."""
     from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
-    from fhir_ldn.xver.targets import R4, R4B
+    from fhir_ldn.xver.targets import CONVERTED_CORE_PACKAGES
 
-    packages = [*DEFINITION_PACKAGES, *((R4B.core_package, R4.core_package) if converted else ())]
-    return [f"{name}#{version} ready in {ensure_package(name, version)}" for name, version in packages]
+    packages = [*DEFINITION_PACKAGES, *(CONVERTED_CORE_PACKAGES if converted else ())]
+    for name, version in packages:
+        ensure_package(name, version, report=report)
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.core_defs import ensure_package
     from fhir_ldn.core_defs.versions import release_for
 
-    for line in _install_definitions(converted=True):
-        sys.stdout.write(line + "\n")
+    _install_definitions(_say, converted=True)
     for version in args.fhir_version:
         for name, package_version in release_for(version).packages:
-            sys.stdout.write(f"{name}#{package_version} ready in {ensure_package(name, package_version)}\n")
+            ensure_package(name, package_version, report=_say)
     if args.examples:
-        sys.stdout.write(f"hl7.fhir.r5.examples#5.0.0 ready in {ensure_package('hl7.fhir.r5.examples', '5.0.0')}\n")
+        ensure_package("hl7.fhir.r5.examples", "5.0.0", report=_say)
     return ExitCode.OK
 
 
@@ -126,25 +131,36 @@ def _validate(args: argparse.Namespace, settings: Settings) -> ExitCode:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
+    import logging
+    import logging.config
+
+    from server.logs import logging_config
     from server.serve import serve
 
     if args.workers < 1:
         exit_with(ExitCode.USAGE, "--workers must be at least 1")
+    logging.config.dictConfig(logging_config(args.log_level))  # JSON lines on stdout, as the server's own
+    log = logging.getLogger("fhir_ldn.packages")
     try:  # before serving, so that no request waits for (or fails on) the download
-        _install_definitions()
+        _install_definitions(log.info)
     except FhirLdnError as exc:
-        sys.stderr.write(
-            f"warning: {exc}\nserving anyway: FHIR XML, /downloads and $validate answer 503 until 'fhir-ldn setup' "
-            "succeeds\n"
+        log.warning(
+            "%s; serving anyway: FHIR XML, /downloads and $validate answer 503 until 'fhir-ldn setup' succeeds", exc
         )
     serve(args.host, args.port, args.workers, args.log_level)
     return ExitCode.OK
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="fhir-ldn", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build package.tgz, the Bundles and the static site")
+    from fhir_ldn import __version__
+    from fhir_ldn.cli_help import add_command, description
+
+    p = argparse.ArgumentParser(
+        prog="fhir-ldn", description=description("fhir-ldn"), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--version", action="version", version=f"fhir-ldn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = add_command(sub, "build", "build package.tgz, the Bundles and the static site")
     build.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.add_argument(
         "--fhir-version",
@@ -153,32 +169,46 @@ def parser() -> argparse.ArgumentParser:
         help="FHIR version to build: 5.0.0 into OUT, 4.3.0 (R4B) into OUT/r4b, 4.0.1 (R4) into OUT/r4 (default: all)",
     )
     build.set_defaults(run=_build)
-    trace = sub.add_parser("traceability", help="render docs/traceability.md (article claim -> resource)")
-    trace.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    trace = add_command(sub, "traceability", "render and check docs/traceability.md (article claim -> resource)")
+    trace.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     trace.set_defaults(run=_traceability)
-    recognition = sub.add_parser(
-        "recognition", help="print the table of how the CDS service recognises drugs and doses (from the package)"
+    recognition = add_command(
+        sub, "recognition", "print the table of how the CDS service recognises drugs and doses (from the package)"
     )
-    recognition.add_argument("--readme", type=Path, help="replace the block between the markers in this file instead")
+    recognition.add_argument(
+        "--readme",
+        type=Path,
+        help="replace the block between the markers in this file instead (default: print to standard output)",
+    )
     recognition.set_defaults(run=_recognition)
-    setup = sub.add_parser("setup", help="install the FHIR R5 core definitions into the FHIR package cache")
-    setup.add_argument("--examples", action="store_true", help="also install hl7.fhir.r5.examples")
+    setup = add_command(sub, "setup", "download the FHIR definitions (R5, R4B, R4) into the FHIR package cache (once)")
+    setup.add_argument(
+        "--examples", action="store_true", help="also install hl7.fhir.r5.examples#5.0.0 (default: not installed)"
+    )
     setup.add_argument(
         "--fhir-version",
         action="append",
         default=[],
-        help="also install the definitions of this FHIR version for the validator: 4.0.1 or 4.3.0 (repeatable)",
+        help="also install the definitions of this FHIR version for the validator: 4.0.1 or 4.3.0 (repeatable; "
+        "default: none more)",
     )
     setup.set_defaults(run=_setup)
-    validate = sub.add_parser("validate", help="validate FHIR R5 JSON/XML files against the core and package profiles")
+    validate = add_command(sub, "validate", "validate FHIR R5 JSON/XML files against the core and package profiles")
     from fhir_ldn.validation.command import add_arguments
 
     add_arguments(validate)
     validate.set_defaults(run=_validate)
-    serve = sub.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR, downloads)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve = add_command(sub, "serve", "run the HTTP service (CDS Hooks, FHIR, pages, downloads)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on; 0.0.0.0 for every interface (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="least severe log records written (default: info)",
+    )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.set_defaults(run=_serve)
     return p

@@ -35,6 +35,42 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+# Every environment variable `Settings.from_env` reads: name -> (default, what it sets). `--help` prints them.
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "FHIR_LDN_RESOURCES_DIR": ("the package's resources/", "folder of the authored FHIR resources"),
+    "FHIR_LDN_PROFILES_DIR": ("the package's profiles/", "folder of the StructureDefinitions"),
+    "FHIR_LDN_TRACEABILITY_FILE": ("the package's docs/traceability.json", "the article claim -> resource map"),
+    "FHIR_LDN_CANONICAL_BASE": (AUTHORED_CANONICAL_BASE, "canonical base every URL is published under"),
+    "FHIR_LDN_DATABASE_URL": ("sqlite:///$FHIR_LDN_DATA_DIR/fhir-ldn.sqlite3", "feedback and JWT replay database"),
+    "FHIR_LDN_DATA_DIR": ("$XDG_DATA_HOME/fhir-ldn (~/.local/share/fhir-ldn)", "where the default SQLite file goes"),
+    "FHIR_LDN_CDS_TRUSTED_ISSUERS": ("unset, so no JWT check", "JSON file of trusted CDS clients: turns JWT checks on"),
+    "FHIR_LDN_PUBLIC_BASE_URL": ("taken from each request", "external base URL (the JWT audience)"),
+    "FHIR_LDN_CORS_ORIGINS": ("*", "comma-separated origins allowed by CORS"),
+    "FHIR_LDN_FHIR_FETCH_TIMEOUT": ("1", "seconds per call to a client's FHIR server or a JWKS URL"),
+    "FHIR_LDN_FHIR_FETCH_MAX_PAGES": ("10", "pages read per prefetch query"),
+    "FHIR_LDN_MAX_BODY_BYTES": ("2097152", "larger request bodies are refused (413)"),
+    "FHIR_LDN_MAX_JSON_DEPTH": ("100", "deeper JSON bodies are refused (400)"),
+    "FHIR_LDN_REQUEST_TIMEOUT": ("30", "seconds per request (408 while reading the body, 503 after)"),
+    "FHIR_LDN_FHIR_FETCH_DEADLINE": ("1.5", "seconds for all fetches of one hook call"),
+    "FHIR_LDN_FHIR_FETCH_MAX_BYTES": ("10485760", "bytes read from FHIR servers per hook call"),
+    "FHIR_LDN_FHIR_SERVER_ALLOWLIST": (
+        "empty, so no fetching",
+        "URL prefixes of FHIR servers the CDS service may call",
+    ),
+    "FHIR_LDN_FHIR_FETCH_WITHOUT_AUTHORIZATION": ("false", "also fetch when a request has no fhirAuthorization"),
+    "FHIR_LDN_WORK_BUDGET": ("10", "seconds of processing one terminology operation may use (then 422)"),
+    "FHIR_LDN_MAX_EXPANSION_SIZE": ("1000", "codes one $expand may return (more: 422 too-costly)"),
+    "FHIR_LDN_SHUTDOWN_GRACE": ("3", "seconds SIGTERM waits for requests in progress"),
+}
+# What the package needs (every command that loads it reads these).
+KNOWLEDGE_ENVIRONMENT = (
+    "FHIR_LDN_RESOURCES_DIR",
+    "FHIR_LDN_PROFILES_DIR",
+    "FHIR_LDN_TRACEABILITY_FILE",
+    "FHIR_LDN_CANONICAL_BASE",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable; read from FHIR_LDN_* environment variables by `from_env`."""

@@ -355,7 +355,7 @@ def served_values(state: AppState, paths: Iterable[str]) -> dict[str, dict[str, 
     for path in paths:
         segments = path.split("/")
         if path.startswith("/cds-services/{"):
-            out[path] = {segments[2][1:-1]: {"enum": sorted(getattr(cds, "rules", {}))}}
+            out[path] = {segments[2][1:-1]: {"enum": sorted(getattr(cds, "endpoints", {}))}}
         elif path.startswith("/fhir/") and segments[-1].startswith("$") and segments[2][:1].isupper():
             rtype = segments[2]
             values: dict[str, Any] = {"system": code_systems, "sourceSystem": code_systems}

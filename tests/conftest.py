@@ -1,4 +1,8 @@
-"""Shared fixtures: the loaded package, the repository root and the steering folder ../shared."""
+"""Shared fixtures: the loaded package, the repository root, and what the tests read from ../shared.
+
+../shared sits next to the checkout (the project's shared folder): the source article, the verified code tables
+and the HL7 conformance suites. A test that needs one of them skips, naming what is missing, when it is absent.
+"""
 
 from __future__ import annotations
 
@@ -21,17 +25,41 @@ def package() -> Package:
     return load_package(Settings())
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """../shared (the article, research tables, conformance suites); tests needing it skip without it."""
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is absent: the steering folder holds the article and the verified code tables")
-    return SHARED
+# What tests read from ../shared: name -> (path inside it, what is missing without it, in a user's words).
+SHARED_PARTS: dict[str, tuple[str, str]] = {
+    "article": ("seed/ldn-ssri-article.txt", "the source article is absent"),
+    "code tables": ("research", "the verified code tables (terminology.md, rxnorm-products.csv) are absent"),
+    "conformance": ("conformance", "the HL7 conformance suites and their runners are absent"),
+}
+
+
+def shared_path(part: str, shared: Path | None = None) -> Path:
+    """The path of a part of ../shared; skips the test, saying what is missing and where, if it is absent."""
+    relative, missing = SHARED_PARTS[part]
+    path = (shared or SHARED) / relative
+    if not path.exists():
+        pytest.skip(
+            f"{missing} from ../shared (looked for {path}); put the project's shared folder next to this "
+            "checkout to run this check"
+        )
+    return path
 
 
 @pytest.fixture(scope="session")
-def article(shared_dir: Path) -> str:
-    return (shared_dir / "seed" / "ldn-ssri-article.txt").read_text(encoding="utf-8")
+def article() -> str:
+    return shared_path("article").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def research_tables() -> Path:
+    """../shared/research: the code tables every drug code must be VERIFIED in."""
+    return shared_path("code tables")
+
+
+@pytest.fixture(scope="session")
+def conformance_dir() -> Path:
+    """../shared/conformance: the HL7 conformance suites and runners (run from there, never copied)."""
+    return shared_path("conformance")
 
 
 @pytest.fixture

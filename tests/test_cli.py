@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from fhir_ldn.cli import main
-from fhir_ldn.config import Settings
+from fhir_ldn.cli import main, parser
+from fhir_ldn.cli_help import ENVIRONMENT_OF
+from fhir_ldn.config import ENVIRONMENT, Settings
 from fhir_ldn.errors import ExitCode
 from tests.conftest import REPO, edit_json
 
@@ -161,3 +165,92 @@ def test_serve_refuses_zero_workers() -> None:
     result = _run("serve", "--workers", "0")
     assert result.returncode == ExitCode.USAGE
     assert "--workers" in result.stderr
+
+
+def test_version_is_the_installed_distribution_version() -> None:
+    result = _run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"fhir-ldn {importlib.metadata.version('fhir-ldn')}\n"
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices)
+
+
+class _RecordingEnvironment(dict[str, str]):
+    """An empty environment that remembers every variable asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+
+def test_the_settings_table_names_every_variable_the_settings_read() -> None:
+    env = _RecordingEnvironment()
+    Settings.from_env(env)
+    assert env.read == set(ENVIRONMENT)
+
+
+def test_the_numeric_defaults_the_help_names_are_the_settings_defaults() -> None:
+    defaults = Settings()
+    checked = 0
+    for name, (default, _) in ENVIRONMENT.items():
+        field = name.removeprefix("FHIR_LDN_").lower()
+        value = getattr(defaults, field, None)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            assert float(default) == value, name
+            checked += 1
+    assert checked == 10  # every numeric setting
+
+
+@pytest.mark.parametrize("command", ["build", "traceability", "recognition", "setup", "validate", "serve"])
+def test_every_command_help_has_a_description_defaults_exit_codes_and_settings(command: str) -> None:
+    sub = _subcommands()[command]
+    text = sub.format_help()
+    assert len(sub.description or "") > 80, command
+    for action in sub._actions:
+        if action.option_strings and action.dest != "help":
+            assert "default:" in (action.help or ""), (command, action.option_strings)
+    codes = text.split("exit codes:\n", 1)[1].split("\n\n", 1)[0]
+    assert codes.startswith("  0  ")
+    assert "  2  bad arguments" in codes
+    read = text.split("environment variables read (all optional):\n", 1)[1]
+    names = {line.strip() for line in read.splitlines() if line.startswith("  ") and not line.startswith("    ")}
+    assert names == set(ENVIRONMENT_OF[command]), command
+    assert read.count("(default:") == len(names)
+
+
+def test_serve_help_names_every_setting() -> None:
+    assert set(ENVIRONMENT) <= set(ENVIRONMENT_OF["serve"])
+    result = _run("serve", "--help")
+    assert result.returncode == 0
+    for name in ENVIRONMENT:
+        assert f"\n  {name}\n" in result.stdout
+
+
+def test_setup_says_what_it_downloads_and_what_the_cache_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.core_defs.fake_npm import fake_npm
+
+    cache = fake_npm(tmp_path, monkeypatch)
+    monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(cache))
+    monkeypatch.setattr("fhir_ldn.core_defs.cache.DEFINITION_PACKAGES", (("x.y", "1.0.0"),))
+    monkeypatch.setattr("fhir_ldn.xver.targets.CONVERTED_CORE_PACKAGES", ())
+    for expected in ("downloading from the npm registry", "already in the FHIR package cache"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["setup"])
+        assert exit_info.value.code == ExitCode.OK
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].startswith("x.y#1.0.0: ")
+        assert expected in lines[0]
+    assert lines == [f"x.y#1.0.0: already in the FHIR package cache ({cache / 'x.y#1.0.0'}), nothing to download"]

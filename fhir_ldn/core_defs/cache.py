@@ -14,6 +14,9 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from fhir_ldn.errors import FhirLdnError
@@ -38,6 +41,17 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
     ),
 }
 
+# (name, version) -> bytes `npm pack` downloads (the tarball's size on the registry), for progress messages.
+DOWNLOAD_BYTES: dict[tuple[str, str], int] = {
+    ("hl7.fhir.r5.core", "5.0.0"): 16_324_751,
+    ("hl7.fhir.r5.examples", "5.0.0"): 16_625_263,
+    ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1"): 1_141_537,
+}
+NPM_TIMEOUT = 300.0  # seconds for one `npm pack`
+HEARTBEAT_SECONDS = 10.0  # how often a download still running is reported
+
+Report = Callable[[str], None]
+
 # The packages the service and the validator read (the examples package is for the tests only).
 EXTENSIONS_PACKAGE = ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1")
 DEFINITION_PACKAGES = (("hl7.fhir.r5.core", "5.0.0"), EXTENSIONS_PACKAGE)
@@ -59,22 +73,42 @@ def sri_sha512(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode("ascii")
 
 
-def _npm_pack(name: str, version: str, into: Path) -> Path:
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _ignore(message: str) -> None:
+    """The default report: say nothing."""
+
+
+def _npm_pack(name: str, version: str, into: Path, report: Report = _ignore, every: float = HEARTBEAT_SECONDS) -> Path:
+    """`npm pack name@version` into the folder; `report` hears "still downloading" every `every` seconds."""
     npm = shutil.which("npm")
     if npm is None:
         raise PackageInstallError(f"{name}#{version} is not in the FHIR package cache and npm is not installed")
+    started = time.monotonic()
     try:
-        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
             [npm, "pack", f"{name}@{version}", "--pack-destination", str(into), "--silent"],
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=300,
-            check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         raise PackageInstallError(f"npm pack {name}@{version} failed: {exc}") from exc
-    if result.returncode != 0:
-        raise PackageInstallError(f"npm pack {name}@{version} failed: {result.stderr.strip()[:500]}")
+    with process:
+        while True:
+            elapsed = time.monotonic() - started
+            try:
+                _, stderr = process.communicate(timeout=min(every, max(NPM_TIMEOUT - elapsed, 0.0)))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() - started >= NPM_TIMEOUT:
+                    process.kill()
+                    raise PackageInstallError(f"npm pack {name}@{version} took over {NPM_TIMEOUT:.0f} s") from None
+                report(f"{name}#{version}: still downloading ({time.monotonic() - started:.0f} s)")
+    if process.returncode != 0:
+        raise PackageInstallError(f"npm pack {name}@{version} failed: {(stderr or '').strip()[:500]}")
     tarballs = list(into.glob("*.tgz"))
     if len(tarballs) != 1:
         raise PackageInstallError(f"npm pack {name}@{version} produced no tarball")
@@ -104,16 +138,39 @@ def install_tarball(tgz: Path, name: str, version: str, cache: Path) -> Path:
     return target
 
 
-def ensure_package(name: str, version: str, cache: Path | None = None) -> Path:
-    """The package folder `<cache>/<name>#<version>/package`, fetching and installing it if missing."""
+def _size_on_disk(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def ensure_package(
+    name: str, version: str, cache: Path | None = None, report: Report = _ignore, every: float = HEARTBEAT_SECONDS
+) -> Path:
+    """The package folder `<cache>/<name>#<version>/package`, fetching and installing it if missing.
+
+    `report` hears, in words a user understands, whether the cache already had it or what is downloaded (package,
+    size), that the download is still running (every `every` seconds), and when it is done."""
     cache = cache or package_cache_dir()
     folder = cache / f"{name}#{version}" / "package"
     if (folder / "package.json").is_file():
+        report(f"{name}#{version}: already in the FHIR package cache ({folder.parent}), nothing to download")
         return folder
     from fhir_ldn.core_defs.spec_bundles import SPEC_BUNDLES, install_from_bundles
 
+    size = DOWNLOAD_BYTES.get((name, version))
+    report(
+        f"{name}#{version}: not in the FHIR package cache ({cache}); downloading "
+        f"{megabytes(size) + ' ' if size else ''}from the npm registry with npm pack..."
+    )
+    started = time.monotonic()
     if (name, version) in SPEC_BUNDLES:  # not on the registry: assembled from the specification's bundles
-        return install_from_bundles(name, version, cache, _npm_pack) / "package"
+        target = install_from_bundles(name, version, cache, partial(_npm_pack, report=report, every=every))
+        report(f"{name}#{version}: done, assembled in {target} ({time.monotonic() - started:.0f} s)")
+        return target / "package"
     with tempfile.TemporaryDirectory() as tmp:
-        tgz = _npm_pack(name, version, Path(tmp))
-        return install_tarball(tgz, name, version, cache) / "package"
+        tgz = _npm_pack(name, version, Path(tmp), report, every)
+        report(f"{name}#{version}: downloaded {megabytes(tgz.stat().st_size)}; checking its sha512 and extracting...")
+        target = install_tarball(tgz, name, version, cache)
+    report(
+        f"{name}#{version}: done, {megabytes(_size_on_disk(target))} in {target} ({time.monotonic() - started:.0f} s)"
+    )
+    return target / "package"

@@ -11,6 +11,7 @@ from fhir_ldn.constants import XHTML_NS
 escape = partial(_html_escape, quote=False)  # lxml's canonical text form: quotes stay literal
 
 _SKIP = {"resourceType", "id", "meta", "text", "contained", "language", "implicitRules"}
+_NOT_DOMAIN_RESOURCES = {"Binary", "Bundle", "Parameters"}  # resources that have no narrative (no dom-6)
 _HEADLINE = ("title", "name", "description")
 
 
@@ -37,6 +38,8 @@ def _value(value: Any) -> str:
             return "; ".join(parts)
         if "reference" in value and set(value) <= {"reference", "display", "type"}:
             return escape(value.get("display") or value["reference"])
+        if "family" in value and set(value) <= {"family", "given", "prefix", "suffix", "use", "text"}:  # HumanName
+            return escape(" ".join([*value.get("prefix", []), *value.get("given", []), value["family"]]))
         if "value" in value and "unit" in value and set(value) <= {"value", "unit", "system", "code", "comparator"}:
             return f"{_scalar(value['value'])} {escape(value['unit'])}"
         items = "".join(f"<li>{escape(k)}: {_value(v)}</li>" for k, v in value.items() if v not in ({}, [], None))
@@ -53,7 +56,9 @@ def _paragraphs(markdown: str) -> str:
 
 def _heading(resource: dict[str, Any]) -> str:
     label = resource.get("title") or resource.get("name")
-    if isinstance(label, list):  # MedicinalProductDefinition.name
+    if isinstance(label, list) and label and isinstance(label[0], dict) and "family" in label[0]:  # HumanName
+        label = ", ".join(_value(n) for n in label)
+    elif isinstance(label, list):  # MedicinalProductDefinition.name
         label = label[0].get("productName") if label else None
     if not isinstance(label, str) and resource["resourceType"] == "ClinicalUseDefinition":
         subjects = ", ".join(s.get("display") or s.get("reference", "") for s in resource.get("subject", []))
@@ -79,7 +84,11 @@ def render_div(resource: dict[str, Any]) -> str:
 
 
 def with_narrative(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource with a generated narrative, unless it already has one."""
+    """The resource with a generated narrative, unless it already has one; its contained resources likewise
+    (dom-6: every DomainResource, contained ones too, should have a narrative)."""
+    contained = resource.get("contained")
+    if isinstance(contained, list) and any(_lacks_narrative(c) for c in contained):
+        resource = {**resource, "contained": [with_narrative(c) if _lacks_narrative(c) else c for c in contained]}
     if "text" in resource:
         return resource
     out: dict[str, Any] = {}
@@ -88,3 +97,11 @@ def with_narrative(resource: dict[str, Any]) -> dict[str, Any]:
         if key == ("meta" if "meta" in resource else "id"):
             out["text"] = {"status": "generated", "div": render_div(resource)}
     return out
+
+
+def _lacks_narrative(resource: Any) -> bool:
+    return (
+        isinstance(resource, dict)
+        and "text" not in resource
+        and resource.get("resourceType") not in _NOT_DOMAIN_RESOURCES
+    )

@@ -24,15 +24,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=Path,
         default=[],
-        help="load StructureDefinitions, ValueSets, CodeSystems from a file, folder or package.tgz (repeatable)",
-    )
-    parser.add_argument("--profile", action="append", default=[], help="also validate against this profile url")
-    parser.add_argument("--output", choices=["json", "text"], default="text")
-    parser.add_argument(
-        "--no-package", action="store_true", help="do not load this package's own profiles and terminology"
+        help="load StructureDefinitions, ValueSets, CodeSystems from a file, folder or package.tgz (repeatable; "
+        "default: none)",
     )
     parser.add_argument(
-        "--best-practice", action="store_true", help="report best-practice invariants (dom-6...) as warnings"
+        "--profile",
+        action="append",
+        default=[],
+        help="also validate against this profile url (repeatable; default: the profiles the resources declare)",
+    )
+    parser.add_argument(
+        "--output",
+        choices=["json", "text"],
+        default="text",
+        help="text: the issues, file by file; json: an OperationOutcome (a Bundle of them for several files) "
+        "(default: text)",
+    )
+    parser.add_argument(
+        "--no-package",
+        action="store_true",
+        help="do not load this package's own profiles and terminology (default: loaded)",
+    )
+    parser.add_argument(
+        "--best-practice",
+        action="store_true",
+        help="report best-practice invariants (dom-6...) as warnings (default: not reported)",
     )
     parser.add_argument(
         "--fhir-version",

@@ -29,6 +29,8 @@ R5 = FhirTarget(FHIR_VERSION, "5.0", "R5", "", (CORE_PACKAGE, FHIR_VERSION), TER
 # fhirVersions 4.0.1).
 R4B = FhirTarget("4.3.0", "4.3", "R4B", "r4b", ("hl7.fhir.r4b.core", "4.3.0"), ("hl7.terminology.r4", "7.0.1"))
 R4 = FhirTarget("4.0.1", "4.0", "R4", "r4", ("hl7.fhir.r4.core", "4.0.1"), ("hl7.terminology.r4", "7.0.1"))
+# The core packages the R4B and R4 builds (and /fhir in 4.3 and 4.0) read; `fhir-ldn setup` installs them.
+CONVERTED_CORE_PACKAGES = (R4B.core_package, R4.core_package)
 
 TARGETS: dict[str, FhirTarget] = {t.version: t for t in (R5, R4B, R4)}
 

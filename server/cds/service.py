@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 
-from fhir_ldn.cds.discovery import discovery_document
-from fhir_ldn.cds.engine import CdsRule, load_rules
+from fhir_ldn.cds.discovery import CdsEndpoint, discovery_document, service_endpoints
+from fhir_ldn.cds.engine import load_rules
 from fhir_ldn.config import Settings
 from fhir_ldn.errors import NotFoundError
 from fhir_ldn.package.index import Package
@@ -24,10 +24,11 @@ STATE_KEY = "cds"
 
 @dataclass
 class CdsService:
-    """Everything the /cds-services routes share: compiled rules, discovery document, store, authenticator."""
+    """Everything the /cds-services routes share: service ids and their compiled rules, discovery document,
+    store, authenticator."""
 
     settings: Settings
-    rules: dict[str, CdsRule]
+    endpoints: dict[str, CdsEndpoint]
     discovery: dict[str, Any]
     store: CdsStore
     authenticator: ClientAuthenticator | None
@@ -39,20 +40,21 @@ class CdsService:
 
     @classmethod
     def build(cls, settings: Settings, package: Package, terminology: TerminologyService | None = None) -> CdsService:
-        rules = {rule.id: rule for rule in load_rules(package, terminology)}
+        endpoints = service_endpoints(load_rules(package, terminology))
         store = CdsStore(settings.sqlalchemy_url)
         authenticator = None
         if settings.cds_trusted_issuers is not None:
             issuers = load_trusted_issuers(settings.cds_trusted_issuers)
             authenticator = ClientAuthenticator(issuers, store, settings.fhir_fetch_timeout)
-        discovery = discovery_document(list(rules.values()))
-        return cls(settings, rules, discovery, store, authenticator, FetchPolicy.from_settings(settings))
+        discovery = discovery_document(endpoints)
+        return cls(settings, endpoints, discovery, store, authenticator, FetchPolicy.from_settings(settings))
 
-    def rule(self, service_id: str) -> CdsRule:
-        rule = self.rules.get(service_id)
-        if rule is None:
+    def endpoint(self, service_id: str) -> CdsEndpoint:
+        """The service with this id, listed in discovery or not (NotFoundError → 404)."""
+        endpoint = self.endpoints.get(service_id)
+        if endpoint is None:
             raise NotFoundError(f"unknown CDS service '{service_id}'")
-        return rule
+        return endpoint
 
     def endpoint_url(self, request: Request) -> str:
         """This endpoint's URL as clients address it (the JWT audience)."""

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 async def create_feedback(service_id: str, request: Request, cds: CdsDep) -> Response:
     """Store the feedback; answered only after the transaction commits. Repeats are acknowledged, not duplicated."""
     await cds.authenticate(request)
-    cds.rule(service_id)
+    cds.endpoint(service_id)
     items = parse_feedback(parse_json_object(await request.body()))
     stored = await run_in_threadpool(cds.store.add_feedback, service_id, items)
     return json_response({"received": len(items), "stored": stored})
@@ -28,5 +28,5 @@ async def create_feedback(service_id: str, request: Request, cds: CdsDep) -> Res
 async def read_feedback_summary(service_id: str, request: Request, cds: CdsDep) -> Response:
     """Counts of the feedback received for the service: by outcome and by override reason."""
     await cds.authenticate(request)
-    cds.rule(service_id)
+    cds.endpoint(service_id)
     return json_response(await run_in_threadpool(cds.store.feedback_summary, service_id))

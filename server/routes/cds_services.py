@@ -22,7 +22,7 @@ def json_response(body: dict[str, Any], status: int = 200) -> Response:
 
 @router.get("")
 async def read_discovery(request: Request, cds: CdsDep) -> Response:
-    """The services: one id for both order-select and order-sign, with its prefetch templates."""
+    """The services: one id per hook (`fhir_ldn.cds.discovery`), each with its prefetch templates."""
     await cds.authenticate(request)
     return Response(cds.discovery_json, media_type="application/json")
 
@@ -35,13 +35,13 @@ async def call_service(request: Request) -> Response:
     """
     cds = cds_of(request)
     await cds.authenticate(request)
-    rule = cds.rule(request.path_params["service_id"])
-    hook_request = parse_hook_request(parse_json_object(await request.body()), rule.hooks)
+    endpoint = cds.endpoint(request.path_params["service_id"])
+    hook_request = parse_hook_request(parse_json_object(await request.body()), endpoint.hooks)
     drafts = draft_entries(hook_request)
-    if not concerns_rule(rule, hook_request, drafts):
+    if not concerns_rule(endpoint.rule, hook_request, drafts):
         return Response(NO_CARDS, media_type="application/json")  # nothing to fetch for an order no card concerns
     existing = await current_medications(hook_request, drafts, cds.fetch_policy)
-    return Response(respond(rule, hook_request, drafts, existing), media_type="application/json")
+    return Response(respond(endpoint.rule, hook_request, drafts, existing), media_type="application/json")
 
 
 # Added to the app itself, ahead of every router (`server.routes.APP_ROUTES`): a route inside an included router

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 from pathlib import Path
@@ -11,18 +10,7 @@ import pytest
 
 from fhir_ldn.core_defs.cache import PackageInstallError, ensure_package, install_tarball, sri_sha512
 from fhir_ldn.core_defs.definitions import CoreDefinitions
-
-
-def _tarball(path: Path, files: dict[str, bytes]) -> Path:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            tar.addfile(info, io.BytesIO(content))
-    path.write_bytes(buf.getvalue())
-    return path
-
+from tests.core_defs.fake_npm import fake_npm, tarball
 
 SD = {
     "resourceType": "StructureDefinition",
@@ -35,7 +23,7 @@ VS = {"resourceType": "ValueSet", "url": "http://example.org/VS/x", "status": "a
 
 
 def test_install_and_index_unpinned_package(tmp_path: Path) -> None:
-    tgz = _tarball(
+    tgz = tarball(
         tmp_path / "p.tgz",
         {
             "package/package.json": b'{"name": "x.y", "version": "1.0.0"}',
@@ -54,21 +42,21 @@ def test_install_and_index_unpinned_package(tmp_path: Path) -> None:
 
 
 def test_pinned_package_with_wrong_hash_is_refused(tmp_path: Path) -> None:
-    tgz = _tarball(tmp_path / "core.tgz", {"package/package.json": b"{}"})
+    tgz = tarball(tmp_path / "core.tgz", {"package/package.json": b"{}"})
     with pytest.raises(PackageInstallError, match="sha512 mismatch"):
         install_tarball(tgz, "hl7.fhir.r5.core", "5.0.0", tmp_path / "cache")
     assert not (tmp_path / "cache" / "hl7.fhir.r5.core#5.0.0").exists()
 
 
 def test_tarball_escaping_the_folder_is_refused(tmp_path: Path) -> None:
-    tgz = _tarball(tmp_path / "evil.tgz", {"package/package.json": b"{}", "../../escape.txt": b"x"})
+    tgz = tarball(tmp_path / "evil.tgz", {"package/package.json": b"{}", "../../escape.txt": b"x"})
     with pytest.raises(tarfile.OutsideDestinationError):
         install_tarball(tgz, "evil.pkg", "1.0.0", tmp_path / "cache")
     assert not (tmp_path / "escape.txt").exists()
 
 
 def test_tarball_without_manifest_is_refused(tmp_path: Path) -> None:
-    tgz = _tarball(tmp_path / "bad.tgz", {"other/file.json": b"{}"})
+    tgz = tarball(tmp_path / "bad.tgz", {"other/file.json": b"{}"})
     with pytest.raises(PackageInstallError, match=r"no package/package\.json"):
         install_tarball(tgz, "bad.pkg", "1.0.0", tmp_path / "cache")
 
@@ -96,3 +84,38 @@ def test_derived_data_is_cached_next_to_the_package(tmp_path: Path) -> None:
     assert len(calls) == 1  # the second read came from the file
     CoreDefinitions(folder).derived("thing", 2, build)  # a new version rebuilds
     assert len(calls) == 2
+
+
+def test_a_download_is_reported_package_size_progress_and_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = tmp_path / "release"
+    cache = fake_npm(tmp_path, monkeypatch, release)
+    heard: list[str] = []
+
+    def report(message: str) -> None:
+        heard.append(message)
+        if "still downloading" in message:
+            release.touch()  # only now may the fake npm finish: the heartbeat is seen without timing assumptions
+
+    folder = ensure_package("x.y", "1.0.0", cache, report=report, every=0.01)
+    assert folder == cache / "x.y#1.0.0" / "package"
+    assert (
+        heard[0]
+        == f"x.y#1.0.0: not in the FHIR package cache ({cache}); downloading from the npm registry with npm pack..."
+    )
+    assert heard[1].startswith("x.y#1.0.0: still downloading (")
+    assert heard[-2].startswith("x.y#1.0.0: downloaded 0.0 MB; checking its sha512 and extracting")
+    assert heard[-1].startswith(f"x.y#1.0.0: done, 0.0 MB in {cache / 'x.y#1.0.0'} (")
+    heard.clear()
+    assert ensure_package("x.y", "1.0.0", cache, report=report) == folder
+    assert heard == [f"x.y#1.0.0: already in the FHIR package cache ({folder.parent}), nothing to download"]
+
+
+def test_the_download_size_of_a_pinned_package_is_announced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-npm-here"))
+    heard: list[str] = []
+    with pytest.raises(PackageInstallError, match="npm is not installed"):
+        ensure_package("hl7.fhir.r5.core", "5.0.0", tmp_path / "cache", report=heard.append)
+    assert heard == [
+        f"hl7.fhir.r5.core#5.0.0: not in the FHIR package cache ({tmp_path / 'cache'}); downloading 16.3 MB from "
+        "the npm registry with npm pack..."
+    ]

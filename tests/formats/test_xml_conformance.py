@@ -16,8 +16,8 @@ OWN_TEXTS = ("is out of order", "Boolean values must be", "is not a valid intege
 
 
 @pytest.fixture(scope="module")
-def validator_dir(shared_dir: Path) -> Path:
-    return shared_dir / "conformance" / "fhir-validator" / "validator"
+def validator_dir(conformance_dir: Path) -> Path:
+    return conformance_dir / "fhir-validator" / "validator"
 
 
 def _xml_tests(validator_dir: Path) -> list[dict[str, Any]]:

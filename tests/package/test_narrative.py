@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 from fhir_ldn.package.index import Package
@@ -49,3 +51,33 @@ def test_narrative_is_deterministic(package: Package) -> None:
     pd = package.require("PlanDefinition", "ldn-ssri-cds")
     bare = {k: v for k, v in pd.items() if k != "text"}
     assert render_div(bare) == render_div(dict(bare)) == pd["text"]["div"]
+
+
+def test_contained_resources_get_a_narrative_too(package: Package) -> None:
+    """dom-6 applies to contained resources: the Citations' contained authors each have a narrative."""
+    seen = 0
+    for resource in package:
+        for contained in resource.get("contained", ()):
+            assert contained["text"]["status"] == "generated", (resource["id"], contained["id"])
+            seen += 1
+    assert seen >= 8
+    citation = package.require("Citation", "girgenti-2022")
+    assert "<b>Practitioner: A. Girgenti</b>" in citation["contained"][0]["text"]["div"]
+
+
+def test_a_contained_narrative_is_added_without_touching_authored_ones() -> None:
+    authored = {"status": "additional", "div": "<div>hand</div>"}
+    resource: dict[str, Any] = {
+        "resourceType": "Basic",
+        "id": "x",
+        "text": authored,
+        "contained": [
+            {"resourceType": "Practitioner", "id": "a", "name": [{"family": "Doe", "given": ["J."]}]},
+            {"resourceType": "Practitioner", "id": "b", "text": authored},
+        ],
+    }
+    out = with_narrative(resource)
+    assert out["text"] is authored
+    assert "Practitioner: J. Doe" in out["contained"][0]["text"]["div"]
+    assert out["contained"][1]["text"] is authored
+    assert "text" not in resource["contained"][0]  # the input is not changed

@@ -14,22 +14,22 @@ from fhir_ldn.package.index import Package
 from fhir_ldn.package.integrity import code_tables
 
 
-def _verified_terminology_codes(shared: Path) -> set[str]:
+def _verified_terminology_codes(research: Path) -> set[str]:
     """Codes marked VERIFIED in research/terminology.md (`**code** [sources] VERIFIED`, class codes too)."""
-    text = (shared / "research" / "terminology.md").read_text(encoding="utf-8")
+    text = (research / "terminology.md").read_text(encoding="utf-8")
     plain = re.findall(r"\*\*([A-Z0-9]+)\*\*\s*\[[^\]]*\]\s*VERIFIED", text)
     classes = re.findall(r"\*\*([A-Z0-9]+)\*\*\s*\"[^\"]*\"\s*\[[^\]]*\]\s*VERIFIED", text)
     return set(plain) | set(classes)
 
 
-def _products(shared: Path) -> dict[str, dict[str, str]]:
-    with (shared / "research" / "rxnorm-products.csv").open(encoding="utf-8") as f:
+def _products(research: Path) -> dict[str, dict[str, str]]:
+    with (research / "rxnorm-products.csv").open(encoding="utf-8") as f:
         return {row["rxcui"]: row for row in csv.DictReader(f)}
 
 
-def test_rxnorm_fragment_holds_only_verified_codes(package: Package, shared_dir: Path) -> None:
-    verified_ingredients = _verified_terminology_codes(shared_dir)
-    products = _products(shared_dir)
+def test_rxnorm_fragment_holds_only_verified_codes(package: Package, research_tables: Path) -> None:
+    verified_ingredients = _verified_terminology_codes(research_tables)
+    products = _products(research_tables)
     fragment = next(cs for cs in package.of_type("CodeSystem") if cs["url"] == RXNORM)
     for concept in fragment["concept"]:
         tty = concept["property"][0]["valueCode"]
@@ -41,20 +41,20 @@ def test_rxnorm_fragment_holds_only_verified_codes(package: Package, shared_dir:
             assert (row["display"], row["tty"]) == (concept["display"], tty)
 
 
-def test_every_verified_product_of_an_ssri_or_oral_naltrexone_is_held(package: Package, shared_dir: Path) -> None:
+def test_every_verified_product_of_an_ssri_or_oral_naltrexone_is_held(package: Package, research_tables: Path) -> None:
     held = code_tables(package)[RXNORM]
-    verified = {code for code, row in _products(shared_dir).items() if row["status"] == "VERIFIED"}
+    verified = {code for code, row in _products(research_tables).items() if row["status"] == "VERIFIED"}
     assert verified <= set(held)
 
 
-def test_atc_fragment_holds_only_verified_codes(package: Package, shared_dir: Path) -> None:
-    verified = _verified_terminology_codes(shared_dir)
+def test_atc_fragment_holds_only_verified_codes(package: Package, research_tables: Path) -> None:
+    verified = _verified_terminology_codes(research_tables)
     assert set(code_tables(package)[ATC]) <= verified
     assert {"N06AB", "N06AB03", "N06AB04", "N06AB05", "N06AB06", "N06AB08", "N06AB10"} <= set(code_tables(package)[ATC])
 
 
-def test_no_single_source_or_unverified_code_anywhere(package: Package, shared_dir: Path) -> None:
-    not_verified = {code for code, row in _products(shared_dir).items() if row["status"] != "VERIFIED"}
+def test_no_single_source_or_unverified_code_anywhere(package: Package, research_tables: Path) -> None:
+    not_verified = {code for code, row in _products(research_tables).items() if row["status"] != "VERIFIED"}
     not_verified |= {"42355", "1455099", "637213", "373546002"}  # UNVERIFIED rows of terminology.md
     for resource in package:
         for path, key, value in walk(resource, resource["resourceType"]):

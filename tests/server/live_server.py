@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -76,8 +77,27 @@ class LiveServer:
         self.stop()
 
     def log_lines(self) -> list[dict[str, Any]]:
-        """The JSON log records written so far (every line must be one)."""
-        return [json.loads(line) for line in self.log_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        """The JSON log records written so far (every complete line must be one; a line still being written is
+        left for the next read)."""
+        text = self.log_file.read_text(encoding="utf-8")
+        complete = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in complete.splitlines() if line.strip()]
+
+    def access_record(self, method: str, path: str, status: int, timeout: float = 30) -> dict[str, Any]:
+        """The request log record of a request the server has answered, waiting until it is written (a record
+        follows its answer); AssertionError if none appears within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for record in self.log_lines():
+                if record.get("logger") == "fhir_ldn.access" and (
+                    record.get("method"),
+                    record.get("path"),
+                    record.get("status"),
+                ) == (method, path, status):
+                    return record
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {method} {path} {status} in the server's log")
+            time.sleep(0.05)
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
@@ -100,9 +120,14 @@ class LiveServer:
 
 
 def raw_exchange(port: int, data: bytes, *, pause_after: int | None = None, timeout: float = 10) -> bytes:
-    """Send raw bytes on one connection (optionally stopping after `pause_after` bytes) and read the answer."""
+    """Send raw bytes on one connection (optionally stopping after `pause_after` bytes) and read the answer.
+
+    A server that refuses a request before reading all of it (413) closes the connection while the client still
+    sends: then sending stops, and what arrived is read. The answer may be the 413, or nothing at all when the
+    server's reset discarded it before it was read (`refused_upload` checks both)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(data if pause_after is None else data[:pause_after])
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data if pause_after is None else data[:pause_after])
         chunks = []
         while True:
             try:
@@ -113,3 +138,17 @@ def raw_exchange(port: int, data: bytes, *, pause_after: int | None = None, time
                 break
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def refused_upload(server: LiveServer, answer: bytes, path: str) -> None:
+    """A refused upload is a 413 answer, or a connection closed after the 413 head (a client still sending can
+    get the server's reset before it reads the head); the server's log records the 413 either way."""
+    if answer:
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    server.access_record("POST", path, 413)
+
+
+def post_bytes(path: str, body: bytes, content_type: str) -> bytes:
+    """A raw HTTP/1.1 POST with Content-Length, for `raw_exchange`."""
+    head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + body

@@ -35,6 +35,7 @@ from tests.server.cds_support import (
 )
 
 HOOKS = ["order-select", "order-sign"]
+LISTED = {"order-select": f"{SERVICE}-order-select", "order-sign": f"{SERVICE}-order-sign"}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +45,13 @@ def client(tmp_path_factory: pytest.TempPathFactory):
         yield c
 
 
-def call(client: TestClient, body: dict[str, Any], *, check_request: bool = True) -> dict[str, Any]:
+def call(
+    client: TestClient, body: dict[str, Any], *, check_request: bool = True, service: str = SERVICE
+) -> dict[str, Any]:
     """POST a spec-valid request; the 200 response must validate against the response schema."""
     if check_request:
         validate("request", body)
-    response = client.post(f"/cds-services/{SERVICE}", json=body)
+    response = client.post(f"/cds-services/{service}", json=body)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     result: dict[str, Any] = response.json()
@@ -63,19 +66,43 @@ def only_card(result: dict[str, Any], title_start: str) -> dict[str, Any]:
     return card
 
 
-def test_discovery_lists_one_service_for_both_hooks(client: TestClient) -> None:
+def test_discovery_lists_one_id_per_hook(client: TestClient) -> None:
     response = client.get("/cds-services")
     assert response.status_code == 200
     body = response.json()
     validate("discovery", body)
-    assert sorted(s["hook"] for s in body["services"]) == HOOKS
-    assert {s["id"] for s in body["services"]} == {SERVICE}
+    ids = [s["id"] for s in body["services"]]
+    assert len(ids) == len(set(ids))  # a service's id is the last segment of its URL: clients key by it
+    assert {s["hook"]: s["id"] for s in body["services"]} == LISTED
+    assert SERVICE not in ids  # the id of earlier versions answers, unlisted
     for service in body["services"]:
         # the rule counts active and on-hold orders, so the template asks for both; nothing reads a Patient
         assert service["prefetch"] == {
             "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
             "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
         }
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_each_listed_id_answers_its_own_hook(client: TestClient, hook: str) -> None:
+    (service,) = [s for s in client.get("/cds-services").json()["services"] if s["hook"] == hook]
+    body = hook_request(hook, [ssri()], current=[ldn()])
+    only_card(call(client, body, service=service["id"]), LDN_CARD)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_each_listed_id_refuses_the_other_hook(client: TestClient, hook: str) -> None:
+    (other,) = set(HOOKS) - {hook}
+    body = hook_request(other, [ssri()], current=[ldn()])
+    validate("request", body)
+    outcome = outcome_of(client.post(f"/cds-services/{LISTED[hook]}", json=body), 400)
+    assert outcome["issue"][0]["expression"] == ["hook"]
+    assert f"not '{other}'" in outcome["issue"][0]["details"]["text"]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_the_unlisted_rule_id_answers_every_hook(client: TestClient, hook: str) -> None:
+    only_card(call(client, hook_request(hook, [ssri()], current=[ldn()]), service=SERVICE), LDN_CARD)
 
 
 @pytest.mark.parametrize("hook", HOOKS)

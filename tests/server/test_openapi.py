@@ -53,5 +53,9 @@ def test_the_document_names_every_error_as_an_operation_outcome(tmp_path: Path) 
                     assert schemas == [{"$ref": "#/components/schemas/OperationOutcome"}], (method, path, status)
     assert seen > 100
     card = document["paths"]["/cds-services/{service_id}"]["post"]
-    assert card["parameters"][0]["schema"]["enum"] == ["ldn-ssri-cds"]
+    assert card["parameters"][0]["schema"]["enum"] == [
+        "ldn-ssri-cds",
+        "ldn-ssri-cds-order-select",
+        "ldn-ssri-cds-order-sign",
+    ]
     assert set(card["responses"]) >= {"200", "400", "404", "412", "413"}

@@ -65,7 +65,12 @@ def test_search_by_url_version_name_and_status(fhir_client: TestClient, package:
     assert by_url["entry"][0]["fullUrl"].endswith("/fhir/ValueSet/ssri")
     assert by_url["entry"][0]["search"] == {"mode": "match"}
     by_name = fhir_client.get("/fhir/ValueSet", params={"name": "ssri"}).json()  # prefix, any case
-    assert sorted(e["resource"]["id"] for e in by_name["entry"]) == ["ssri", "ssri-atc", "ssri-rxnorm"]
+    assert sorted(e["resource"]["id"] for e in by_name["entry"]) == [
+        "ssri",
+        "ssri-atc",
+        "ssri-endorphin-blunting-examples",
+        "ssri-rxnorm",
+    ]
     exact = fhir_client.get("/fhir/ValueSet", params={"name:exact": "Ssri"}).json()
     assert [e["resource"]["id"] for e in exact["entry"]] == ["ssri"]
     active = fhir_client.get("/fhir/CodeSystem", params={"status": "active"}).json()

@@ -19,13 +19,14 @@ from fastapi.testclient import TestClient
 from fhir_ldn.config import Settings
 from server.app import create_app
 from tests.server.cds_support import SERVICE, MockFhirServer, bundle, hook_request, ldn, ssri
-from tests.server.live_server import LiveServer
+from tests.server.live_server import LiveServer, post_bytes, raw_exchange, refused_upload
 from tests.server.test_cds_auth import BASE, ISS, jwks, token
 
 ACCESS_TOKEN = "ya29.SECRET-ACCESS-TOKEN-5c1e"
 PATIENT_ID = "PATIENT-4711-SECRET"
 PATIENT_NAME = "Jane-Secret-Doe"
 QUERY_CODE = "SECRET-CODE-0815"
+FHIR_JSON = "application/fhir+json"
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,9 @@ def test_logs_carry_no_token_jwt_or_patient_data(live: tuple[LiveServer, MockFhi
     big = json.dumps(
         {"resourceType": "Parameters", "parameter": [{"name": PATIENT_NAME, "valueString": "x" * 3_000_000}]}
     )
-    assert server.request("POST", "/fhir/$validate", big.encode(), {"Content-Type": "application/fhir+json"})[0] == 413
+    refused_upload(
+        server, raw_exchange(server.port, post_bytes("/fhir/$validate", big.encode(), FHIR_JSON)), "/fhir/$validate"
+    )
 
     text = server.log_file.read_text(encoding="utf-8")
     lines = server.log_lines()  # every line is JSON

@@ -7,6 +7,7 @@ import json
 import socket
 from pathlib import Path
 
+from fhir_ldn.core_defs.cache import DEFINITION_PACKAGES, ensure_package
 from server.serve import APP, ServeConfig
 from tests.server.live_server import LiveServer, free_port
 
@@ -40,6 +41,28 @@ def test_serve_without_the_r5_definitions_answers_503_where_it_needs_them(tmp_pa
             outcome = json.loads(body)
             assert outcome["resourceType"] == "OperationOutcome"
             assert "npm is not installed" in outcome["issue"][0]["details"]["text"]
-    log = server.log_file.read_text(encoding="utf-8")
-    assert "warning: hl7.fhir.r5.core#5.0.0 is not in the FHIR package cache and npm is not installed" in log
+    said = [(r["level"], r["message"]) for r in server.log_lines() if r["logger"] == "fhir_ldn.packages"]
+    assert said[0] == (
+        "info",
+        f"hl7.fhir.r5.core#5.0.0: not in the FHIR package cache ({tmp_path / 'empty-cache'}); downloading 16.3 MB "
+        "from the npm registry with npm pack...",
+    )
+    assert said[1][0] == "warning"
+    assert said[1][1].startswith("hl7.fhir.r5.core#5.0.0 is not in the FHIR package cache and npm is not installed")
+    assert "serving anyway" in said[1][1]
     assert not (tmp_path / "empty-cache" / "hl7.fhir.r5.core#5.0.0").exists()
+
+
+def test_serve_says_the_cache_already_has_the_r5_definitions(tmp_path: Path) -> None:
+    """Every line of the log is JSON, the package report included; nothing is downloaded twice."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name, version in DEFINITION_PACKAGES:
+        (cache / f"{name}#{version}").symlink_to(ensure_package(name, version).parent)
+    with LiveServer(tmp_path, env={"FHIR_PACKAGE_CACHE": str(cache), "PATH": str(tmp_path / "no-npm")}) as server:
+        assert server.get("/fhir/PlanDefinition/ldn-ssri-cds", {"Accept": "application/fhir+xml"})[0] == 200
+    said = [r["message"] for r in server.log_lines() if r["logger"] == "fhir_ldn.packages"]
+    assert said == [
+        f"{name}#{version}: already in the FHIR package cache ({cache / f'{name}#{version}'}), nothing to download"
+        for name, version in DEFINITION_PACKAGES
+    ]

@@ -23,9 +23,9 @@ from tests.server.live_server import LiveServer
     [("big", None, "5 passed, 0 failed"), ("regex-bad", "expand-regex-bad", "2 passed, 0 failed")],
 )
 def test_denial_of_service_suites_pass(
-    shared_dir: Path, tmp_path: Path, suites: str, only: str | None, expected: str
+    conformance_dir: Path, tmp_path: Path, suites: str, only: str | None, expected: str
 ) -> None:
-    conformance = shared_dir / "conformance"
+    conformance = conformance_dir
     with LiveServer(tmp_path) as server:
         command = [
             sys.executable,

@@ -85,8 +85,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def test_general_mode_tests_pass_except_the_known_failures(shared_dir: Path, live_server: str, tmp_path: Path) -> None:
-    conformance = shared_dir / "conformance"
+def test_general_mode_tests_pass_except_the_known_failures(
+    conformance_dir: Path, live_server: str, tmp_path: Path
+) -> None:
+    conformance = conformance_dir
     result = subprocess.run(
         [
             sys.executable,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 from typing import Any
 
 from fhir_ldn.package.index import Package
@@ -19,6 +18,15 @@ def test_render_site_every_resource_has_a_page(package: Package, pages: dict[str
     expected = {page_name(r) for r in package} | FIXED_PAGES
     assert set(pages) == expected
     assert len(package) >= 40
+
+
+def test_every_page_title_names_the_page_then_the_site_once(package: Package, parsed: dict[str, Any]) -> None:
+    site = package.meta.title
+    titles = {name: doc.xpath("//title")[0].text_content().strip() for name, doc in parsed.items()}
+    assert titles["index.html"] == site  # the overview's own title is the site's: said once
+    for name, title in titles.items():
+        assert title.count(site) == 1, (name, title)
+        assert name == "index.html" or title.endswith(f" · {site}"), (name, title)
 
 
 def test_render_site_pages_are_accessible_html(parsed: dict[str, Any]) -> None:
@@ -139,8 +147,7 @@ def test_render_site_citation_pages_and_evidence_list_link_every_doi(package: Pa
             assert note["text"] in text_of(parsed[page_name(citation)])
 
 
-def test_render_site_evidence_links_every_doi_the_article_lists(shared_dir: Path, parsed: dict[str, Any]) -> None:
-    article = (shared_dir / "seed" / "ldn-ssri-article.txt").read_text(encoding="utf-8")
+def test_render_site_evidence_links_every_doi_the_article_lists(article: str, parsed: dict[str, Any]) -> None:
     dois = re.findall(r"https://doi\.org/(\S+?)\.?(?=\s|$)", article)
     assert len(dois) == 7
     evidence = parsed["evidence.html"].xpath("//a/@href")
