@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from fhir_ldn.core_defs.cache import PackageInstallError, sri_sha512
 from fhir_ldn.core_defs.definitions import CoreDefinitions
 from fhir_ldn.core_defs.versions import known_release, release_for
 from fhir_ldn.errors import UnknownFhirVersionError
+from tests.core_defs.fake_npm import tarball
 
 
 def test_versions_by_any_of_their_names() -> None:
@@ -40,14 +39,7 @@ def _bundles_tarball(path: Path, build: str) -> Path:
     files = {f"{folder}/{name}": json.dumps(empty).encode() for name in spec_bundles._R4_BUNDLES}
     files[f"{folder}/profiles-types.json"] = json.dumps(types).encode()
     files[f"{folder}/version.info"] = f"[FHIR]\nFhirVersion={build}\n".encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, content in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(content)
-            tar.addfile(info, io.BytesIO(content))
-    path.write_bytes(buf.getvalue())
-    return path
+    return tarball(path, files)
 
 
 def _pinned(monkeypatch: pytest.MonkeyPatch, tgz: Path) -> None:
