@@ -26,6 +26,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
     from fhir_ldn.package.loader import load_package, load_traceability
     from fhir_ldn.site.files import site_files
     from fhir_ldn.traceability import check_traceability, render_markdown
+    from fhir_ldn.validation.profile_snapshots import package_snapshots
     from fhir_ldn.xver.targets import TARGETS
 
     package = load_package(settings)
@@ -35,12 +36,13 @@ def _build(args: argparse.Namespace, settings: Settings) -> ExitCode:
         raise PackageError("traceability is incomplete:\n  " + "\n  ".join(problems), location="docs/traceability.json")
     root: Path = args.out
     versions = list(TARGETS) if args.fhir_version == "all" else [args.fhir_version]
+    snapshots = package_snapshots(package)  # of the R5 profiles (the converted builds ship none)
     for version in versions:
         target = TARGETS[version]
         out = root / target.subdir if target.subdir else root
         try:
             out.mkdir(parents=True, exist_ok=True)
-            artifacts = build_artifacts(package, target)
+            artifacts = build_artifacts(package, target, snapshots=snapshots)
             if target.is_r5:
                 artifacts["traceability.md"] = render_markdown(package, trace).encode("utf-8")
             for name, content in artifacts.items():
@@ -145,7 +147,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> ExitCode:
         _install_definitions(log.info)
     except FhirLdnError as exc:
         log.warning(
-            "%s; serving anyway: FHIR XML, /downloads and $validate answer 503 until 'fhir-ldn setup' succeeds", exc
+            "%s; serving anyway: FHIR XML and $validate answer 503 until 'fhir-ldn setup' succeeds, /downloads until "
+            "the service is restarted after it",
+            exc,
         )
     serve(args.host, args.port, args.workers, args.log_level)
     return ExitCode.OK

@@ -11,9 +11,10 @@ from fhir_ldn.config import Settings
 from fhir_ldn.package.loader import load_package
 from server import errors, limits, openapi
 from server.cds import service as cds_service
+from server.no_installs import NoInstalls
 from server.request_log import RequestLog
 from server.routes import APP_ROUTES, ROUTERS
-from server.state import AppState
+from server.state import AppState, Downloads
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,10 +25,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Low-dose naltrexone + SSRI knowledge: FHIR R5 package, CDS Hooks and terminology.",
     )
-    app.state.fhir_ldn = AppState(settings=settings, package=load_package(settings))
+    package = load_package(settings)
+    app.state.fhir_ldn = AppState(settings=settings, package=package, downloads=Downloads.build(package))
     errors.install(app)
     limits.install(app, settings)  # inside CORS, so that its refusals carry CORS headers
     cds_service.install(app, settings, app.state.fhir_ldn.package)
+    app.add_middleware(NoInstalls)  # no request installs a FHIR package: 503 when one is missing
     app.add_middleware(RequestLog)  # outermost: logs every answer
     for path, endpoint, methods in APP_ROUTES:
         app.router.add_route(path, endpoint, methods=methods, include_in_schema=False)

@@ -15,6 +15,7 @@ concurrent use.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import queue
 import threading
 from collections.abc import Callable
@@ -61,14 +62,16 @@ _POOL = _DaemonThreads(POOL_SIZE)
 
 
 async def run_budgeted(job: Callable[[], T], budget: WorkBudget) -> T:
-    """The job's result, computed in a worker thread under `budget`; cancelling the caller cancels the budget."""
+    """The job's result, computed in a worker thread under `budget` and the caller's context variables (e.g.
+    `installs_forbidden`); cancelling the caller cancels the budget."""
+    context = contextvars.copy_context()
 
     def budgeted() -> T:
         with budget.applied():
             budget.check()  # abandoned while it waited in the queue
             return job()
 
-    future = _POOL.submit(budgeted)
+    future = _POOL.submit(lambda: context.run(budgeted))
     try:
         return await asyncio.wrap_future(future)
     except asyncio.CancelledError:

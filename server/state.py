@@ -9,14 +9,15 @@ from functools import cached_property
 from typing import Any
 
 from fhir_ldn.config import Settings
-from fhir_ldn.core_defs import load_core_definitions, package_cache_dir
-from fhir_ldn.errors import FhirLdnError
+from fhir_ldn.core_defs import installs_forbidden, load_core_definitions, package_cache_dir
+from fhir_ldn.errors import DefinitionsUnavailableError, FhirLdnError
 from fhir_ldn.package.build import build_artifacts
 from fhir_ldn.package.bundles import collection_bundle, transaction_bundle
 from fhir_ldn.package.index import Package
 from fhir_ldn.package.loader import load_traceability
 from fhir_ldn.terminology import TerminologyService
-from fhir_ldn.xver.targets import FhirTarget
+from fhir_ldn.validation.profile_snapshots import package_snapshots
+from fhir_ldn.xver.targets import TARGETS, FhirTarget
 
 log = logging.getLogger("fhir_ldn.server")
 
@@ -40,12 +41,55 @@ def core_resolver(url: str) -> Mapping[str, Any] | None:
         return None
 
 
+@dataclass(frozen=True)
+class Downloads:
+    """package.tgz and the Bundles in each FHIR version, built once at start-up from the FHIR package cache, and
+    why a version could not be built (its core definitions are not installed): never built at request time."""
+
+    built: Mapping[str, Mapping[str, bytes]]
+    unavailable: Mapping[str, str]
+
+    @classmethod
+    def build(cls, package: Package) -> Downloads:
+        """Every FHIR version's artifacts, as `fhir-ldn build` writes them; installs nothing (a version whose
+        definitions are missing is recorded as unavailable)."""
+        built: dict[str, Mapping[str, bytes]] = {}
+        unavailable: dict[str, str] = {}
+        with installs_forbidden():
+            try:
+                snapshots = package_snapshots(package, install=False)
+            except FhirLdnError as exc:
+                snapshots, unavailable["5.0.0"] = None, str(exc)
+            for version, target in TARGETS.items():
+                if target.is_r5 and snapshots is None:
+                    continue
+                try:
+                    built[version] = build_artifacts(package, target, snapshots=snapshots)
+                except FhirLdnError as exc:
+                    unavailable[version] = str(exc)
+        if unavailable:
+            log.warning("downloads unavailable until 'fhir-ldn setup' has run: %s", unavailable)
+        return cls(built, unavailable)
+
+    def artifacts(self, target: FhirTarget) -> Mapping[str, bytes]:
+        """The artifacts of a FHIR version; DefinitionsUnavailableError (503) if it could not be built at start-up."""
+        found = self.built.get(target.version)
+        if found is None:
+            reason = self.unavailable.get(target.version, "not built")
+            raise DefinitionsUnavailableError(
+                f"the FHIR {target.short} downloads were not built when the service started ({reason}); "
+                "restart it once 'fhir-ldn setup' has installed the FHIR packages"
+            )
+        return found
+
+
 @dataclass
 class AppState:
     """The loaded package and everything derived from it (built lazily, once)."""
 
     settings: Settings
     package: Package
+    downloads: Downloads
     extras: dict[str, object] = field(default_factory=dict)
     _versions: dict[tuple[str, str], Any] = field(default_factory=dict)
 
@@ -64,13 +108,6 @@ class AppState:
         package: Package = self._in_version("package", target, lambda: convert_package(self.package, target))
         return package
 
-    def artifacts_in(self, target: FhirTarget) -> dict[str, bytes]:
-        """package.tgz and the Bundles in a FHIR version, as `fhir-ldn build` writes them."""
-        if target.is_r5:
-            return self.artifacts
-        built: dict[str, bytes] = self._in_version("artifacts", target, lambda: build_artifacts(self.package, target))
-        return built
-
     def bundles_in(self, target: FhirTarget) -> dict[str, dict[str, Any]]:
         """The transaction and collection Bundles in a FHIR version, by Bundle.id."""
         if target.is_r5:
@@ -82,11 +119,6 @@ class AppState:
 
         bundles: dict[str, dict[str, Any]] = self._in_version("bundles", target, build)
         return bundles
-
-    @cached_property
-    def artifacts(self) -> dict[str, bytes]:
-        """package.tgz and the Bundles, exactly as `fhir-ldn build` writes them."""
-        return build_artifacts(self.package)
 
     @cached_property
     def traceability(self) -> dict[str, Any]:

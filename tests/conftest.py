@@ -82,5 +82,6 @@ def edit_json(path: Path, change: Any) -> None:
 @pytest.fixture(scope="session")
 def artifacts(package: Package) -> dict[str, bytes]:
     from fhir_ldn.package.build import build_artifacts
+    from fhir_ldn.validation.profile_snapshots import package_snapshots
 
-    return build_artifacts(package)
+    return build_artifacts(package, snapshots=package_snapshots(package))

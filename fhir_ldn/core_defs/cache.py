@@ -15,11 +15,13 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
 
-from fhir_ldn.errors import FhirLdnError
+from fhir_ldn.errors import DefinitionsUnavailableError, FhirLdnError
 
 # (name, version) -> npm `dist.integrity`, checked after every download.
 PINNED_PACKAGES: dict[tuple[str, str], str] = {
@@ -62,6 +64,20 @@ class PackageInstallError(FhirLdnError):
 
     issue_code = "transient"
     http_status = 503
+
+
+_INSTALLS_ALLOWED: ContextVar[bool] = ContextVar("fhir_ldn_installs_allowed", default=True)
+
+
+@contextmanager
+def installs_forbidden() -> Iterator[None]:
+    """Within it (the server's start-up build and every request it answers) `ensure_package` never runs npm or
+    downloads anything: a package missing from the cache is a DefinitionsUnavailableError (503) instead."""
+    token = _INSTALLS_ALLOWED.set(False)
+    try:
+        yield
+    finally:
+        _INSTALLS_ALLOWED.reset(token)
 
 
 def package_cache_dir() -> Path:
@@ -154,6 +170,10 @@ def ensure_package(
     if (folder / "package.json").is_file():
         report(f"{name}#{version}: already in the FHIR package cache ({folder.parent}), nothing to download")
         return folder
+    if not _INSTALLS_ALLOWED.get():
+        raise DefinitionsUnavailableError(
+            f"{name}#{version} is not in the FHIR package cache ({cache}): run 'fhir-ldn setup' to install it"
+        )
     from fhir_ldn.core_defs.spec_bundles import SPEC_BUNDLES, install_from_bundles
 
     size = DOWNLOAD_BYTES.get((name, version))

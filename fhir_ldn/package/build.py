@@ -7,7 +7,7 @@ from fhir_ldn.formats.xml import resource_to_xml
 from fhir_ldn.formats.xml_write import write_xml
 from fhir_ldn.package.bundles import collection_bundle, transaction_bundle
 from fhir_ldn.package.index import Package
-from fhir_ldn.package.npm import package_tgz
+from fhir_ldn.package.npm import Snapshots, package_tgz
 from fhir_ldn.xver.targets import R5, FhirTarget
 
 TRANSACTION_JSON = "bundle-transaction.json"
@@ -17,8 +17,14 @@ COLLECTION_XML = "bundle-collection.xml"
 PACKAGE_TGZ = "package.tgz"
 
 
-def build_artifacts(package: Package, target: FhirTarget = R5) -> dict[str, bytes]:
-    """The distributable artifacts of a package in one FHIR version (R5 as authored; R4B/R4 converted)."""
+def build_artifacts(
+    package: Package, target: FhirTarget = R5, *, snapshots: Snapshots | None = None
+) -> dict[str, bytes]:
+    """The distributable artifacts of a package in one FHIR version (R5 as authored; R4B/R4 converted).
+
+    R5: `snapshots` (StructureDefinition url -> elements, from `fhir_ldn.validation.profile_snapshots`) are shipped
+    in package.tgz with the profiles; a profile without one is a PackageError. The build itself generates nothing
+    and installs nothing."""
     if not target.is_r5:
         from fhir_ldn.xver.definitions import target_model
         from fhir_ldn.xver.package import convert_package
@@ -35,7 +41,7 @@ def build_artifacts(package: Package, target: FhirTarget = R5) -> dict[str, byte
         }
     transaction, collection = transaction_bundle(package), collection_bundle(package)
     return {
-        PACKAGE_TGZ: package_tgz(package),
+        PACKAGE_TGZ: package_tgz(package, snapshots),
         TRANSACTION_JSON: dump_bytes(transaction),
         TRANSACTION_XML: resource_to_xml(transaction),
         COLLECTION_JSON: dump_bytes(collection),

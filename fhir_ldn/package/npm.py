@@ -6,6 +6,7 @@ import gzip
 import io
 import re
 import tarfile
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,41 +89,35 @@ def index_json(resources: list[Resource]) -> dict[str, Any]:
     return {"index-version": 2, "files": sorted(files, key=lambda f: f["filename"])}
 
 
-def with_snapshots(package: Package, resources: list[Resource]) -> list[Resource]:
-    """The resources, each differential-only StructureDefinition with its snapshot generated from the R5 base.
+Snapshots = Mapping[str, Sequence[dict[str, Any]]]  # StructureDefinition url -> its snapshot elements
 
-    Tools that do not generate snapshots themselves (many servers and SDKs) need them to use a profile; the same
-    generator gives the validator its profiles (it reproduces the elements, cardinalities and types of the R5
-    core's own constraint profiles' snapshots, 56 of 61: see tests/validation/test_snapshot.py).
-    """
-    from fhir_ldn.validation.registry import StructureRegistry
-    from fhir_ldn.validation.validator import default_source
 
-    registry: StructureRegistry | None = None
+def with_snapshots(resources: list[Resource], snapshots: Snapshots) -> list[Resource]:
+    """The resources, each differential-only StructureDefinition with its snapshot from `snapshots` (generated
+    by the caller: `fhir_ldn.validation.profile_snapshots`), the differential kept after it."""
     out = []
     for resource in resources:
         if resource["resourceType"] == "StructureDefinition" and not resource.get("snapshot"):
-            registry = registry or StructureRegistry(default_source(list(package)))
-            elements = registry.snapshot(resource)
+            elements = snapshots.get(str(resource.get("url")))
             if not elements:
-                raise PackageError(f"StructureDefinition/{resource['id']}: no snapshot could be generated")
+                raise PackageError(f"StructureDefinition/{resource['id']}: no snapshot was given for the package build")
             resource = {k: v for k, v in resource.items() if k != "differential"} | {
-                "snapshot": {"element": elements},
+                "snapshot": {"element": list(elements)},
                 "differential": resource["differential"],
             }
         out.append(resource)
     return out
 
 
-def package_files(package: Package) -> dict[str, bytes]:
-    """Path inside the tarball -> content, for every file of the package (profiles with their snapshots).
+def package_files(package: Package, snapshots: Snapshots | None = None) -> dict[str, bytes]:
+    """Path inside the tarball -> content, for every file of the package (R5: profiles with the given snapshots).
 
     A package converted to R4B or R4 (`fhir_ldn.xver`) gets the ImplementationGuide in that version, and no
     generated snapshots (its only StructureDefinition is the evidence extension, a differential on Extension).
     """
     target = _target(package)
     if target.is_r5:
-        resources = with_snapshots(package, [*ordered(package), implementation_guide(package)])
+        resources = with_snapshots([*ordered(package), implementation_guide(package)], snapshots or {})
     else:
         from fhir_ldn.xver.package import converter
 
@@ -134,12 +129,12 @@ def package_files(package: Package) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def package_tgz(package: Package) -> bytes:
+def package_tgz(package: Package, snapshots: Snapshots | None = None) -> bytes:
     """A byte-identical tarball for the same package (fixed mtimes and owners, sorted entries, gzip mtime 0)."""
     mtime = int(datetime.fromisoformat(package.meta.date).replace(tzinfo=UTC).timestamp())
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, content in package_files(package).items():
+        for name, content in package_files(package, snapshots).items():
             info = tarfile.TarInfo(name)
             info.size = len(content)
             info.mtime = mtime

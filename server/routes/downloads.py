@@ -22,8 +22,9 @@ MEDIA_TYPES = {
 
 
 def read_download(name: str, request: Request, state: StateDep) -> Response:
-    """One built artifact: package.tgz, bundle-transaction.json/.xml or bundle-collection.json/.xml, in the FHIR
-    version the `fhirVersion` parameter of Accept names (`Accept: application/gzip; fhirVersion=4.0`; R5 without)."""
+    """One artifact built at start-up: package.tgz, bundle-transaction.json/.xml or bundle-collection.json/.xml, in
+    the FHIR version the `fhirVersion` parameter of Accept names (`Accept: application/gzip; fhirVersion=4.0`; R5
+    without); 503 when that version could not be built (its FHIR packages were not installed at start-up)."""
     media_type = MEDIA_TYPES.get(name)
     if media_type is None:
         raise NotFoundError(f"no download named '{name}'; available: {', '.join(MEDIA_TYPES)}")
@@ -31,7 +32,7 @@ def read_download(name: str, request: Request, state: StateDep) -> Response:
     if not target.is_r5:
         media_type += f"; fhirVersion={target.short}"
     return Response(
-        state.artifacts_in(target)[name],
+        state.downloads.artifacts(target)[name],
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"},
     )

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from fhir_ldn.core_defs.cache import PackageInstallError, ensure_package, install_tarball, sri_sha512
+from fhir_ldn.core_defs.cache import (
+    PackageInstallError,
+    ensure_package,
+    install_tarball,
+    installs_forbidden,
+    sri_sha512,
+)
 from fhir_ldn.core_defs.definitions import CoreDefinitions
+from fhir_ldn.errors import DefinitionsUnavailableError
 from tests.core_defs.fake_npm import fake_npm, tarball
 
 SD = {
@@ -119,3 +126,15 @@ def test_the_download_size_of_a_pinned_package_is_announced(tmp_path: Path, monk
         f"hl7.fhir.r5.core#5.0.0: not in the FHIR package cache ({tmp_path / 'cache'}); downloading 16.3 MB from "
         "the npm registry with npm pack..."
     ]
+
+
+def test_no_install_where_installs_are_forbidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside `installs_forbidden` (every request the server answers) a missing package is a 503-class error naming
+    `fhir-ldn setup`, and npm is not run; outside it the same call installs the package."""
+    cache = fake_npm(tmp_path, monkeypatch)
+    with installs_forbidden(), pytest.raises(DefinitionsUnavailableError, match=r"x\.y#1\.0\.0 is not in the FHIR"):
+        ensure_package("x.y", "1.0.0", cache)
+    assert not cache.exists()
+    assert ensure_package("x.y", "1.0.0", cache) == cache / "x.y#1.0.0" / "package"
+    with installs_forbidden():  # what the cache holds is still read
+        assert ensure_package("x.y", "1.0.0", cache) == cache / "x.y#1.0.0" / "package"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import tarfile
+from pathlib import Path
 
+import pytest
 from fhir.resources import get_fhir_model_class
 
+from fhir_ldn.errors import PackageError
 from fhir_ldn.jsonwalk import walk
 from fhir_ldn.package.build import PACKAGE_TGZ, build_artifacts
 from fhir_ldn.package.index import Package
 from fhir_ldn.package.loader import load_package
+from fhir_ldn.validation.profile_snapshots import package_snapshots
 from fhir_ldn.validation.validator import package_validator
 
 
@@ -76,7 +81,7 @@ def test_tar_members_have_fixed_metadata(artifacts: dict[str, bytes]) -> None:
 
 
 def test_two_builds_are_byte_identical(artifacts: dict[str, bytes]) -> None:
-    again = build_artifacts(load_package())
+    again = build_artifacts(load_package(), snapshots=package_snapshots(load_package()))
     assert again.keys() == artifacts.keys()
     for name, content in artifacts.items():
         assert again[name] == content, name
@@ -104,3 +109,22 @@ def test_profiles_ship_with_snapshots_that_validate(artifacts: dict[str, bytes],
     for resource in others:  # every resource against the profiles as shipped (their snapshots used as given)
         result = validator.validate_resource(resource)
         assert result.count("error", "fatal", "warning") == 0, (resource["id"], result.outcome())
+
+
+def test_a_profile_without_a_given_snapshot_is_an_error_not_a_generation(package: Package) -> None:
+    """The build generates no snapshot itself (so it needs no FHIR core package, and no npm): it is given them."""
+    with pytest.raises(PackageError, match=r"StructureDefinition/[^:]+: no snapshot was given"):
+        build_artifacts(package)
+
+
+def test_the_package_build_imports_nothing_from_the_validator_or_the_server() -> None:
+    folder = Path(__file__).resolve().parents[2] / "fhir_ldn" / "package"
+    imported = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add((path.name, node.module))
+            elif isinstance(node, ast.Import):
+                imported.update((path.name, alias.name) for alias in node.names)
+    assert imported  # the walk saw the modules' imports
+    assert [i for i in imported if i[1].startswith(("fhir_ldn.validation", "server"))] == []

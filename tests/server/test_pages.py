@@ -14,7 +14,7 @@ from fhir_ldn.site.views import page_name
 from server import errors
 from server.app import create_app
 from server.routes import pages
-from server.state import AppState
+from server.state import AppState, Downloads
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def _app_with(routers: list[APIRouter], package: Package) -> FastAPI:
     from fhir_ldn.config import Settings
 
     app = FastAPI()
-    app.state.fhir_ldn = AppState(settings=Settings(), package=package)
+    app.state.fhir_ldn = AppState(settings=Settings(), package=package, downloads=Downloads({}, {}))
     errors.install(app)
     for router in routers:
         app.include_router(router)

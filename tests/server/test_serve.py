@@ -26,21 +26,39 @@ def test_the_shared_listening_socket_is_tcp_so_accepted_connections_get_nodelay(
         listener.close()
 
 
+FAILING_NPM = """#!/bin/sh
+echo "$@" >> "{calls}"
+echo "npm ERR! network: the registry cannot be reached" >&2
+exit 1
+"""
+
+
 def test_serve_without_the_r5_definitions_answers_503_where_it_needs_them(tmp_path: Path) -> None:
-    """No package cache and no npm: `serve` warns and serves; what needs the R5 core is 503, the rest works."""
-    env = {"FHIR_PACKAGE_CACHE": str(tmp_path / "empty-cache"), "PATH": str(tmp_path / "no-npm-here")}
+    """No package cache and an npm that fails: `serve` tries once before serving, warns and serves; what needs the R5
+    core is 503 naming `fhir-ldn setup`, the rest works, and no request ever runs npm."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "npm-calls.txt"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text(FAILING_NPM.format(calls=calls), encoding="utf-8")
+    (bin_dir / "npm").chmod(0o755)
+    env = {"FHIR_PACKAGE_CACHE": str(tmp_path / "empty-cache"), "PATH": str(bin_dir)}
     with LiveServer(tmp_path, env=env) as server:
+        at_start = calls.read_text(encoding="utf-8").splitlines()
+        assert [c.split()[:2] for c in at_start] == [["pack", "hl7.fhir.r5.core@5.0.0"]]
         assert server.get("/fhir/PlanDefinition/ldn-ssri-cds")[0] == 200
         for path, headers in [
             ("/fhir/PlanDefinition/ldn-ssri-cds", {"Accept": "application/fhir+xml"}),
             ("/downloads/package.tgz", {}),
+            ("/downloads/bundle-transaction.xml", {}),
         ]:
             status, body, response_headers = server.get(path, headers)
             assert status == 503, (path, body[:300])
             assert response_headers["content-type"].startswith("application/fhir+json")
             outcome = json.loads(body)
             assert outcome["resourceType"] == "OperationOutcome"
-            assert "npm is not installed" in outcome["issue"][0]["details"]["text"]
+            assert outcome["issue"][0]["code"] == "transient"
+            assert "hl7.fhir.r5.core#5.0.0" in outcome["issue"][0]["details"]["text"], path
+            assert "run 'fhir-ldn setup'" in outcome["issue"][0]["details"]["text"], path
+        assert calls.read_text(encoding="utf-8").splitlines() == at_start  # no request ran npm
     said = [(r["level"], r["message"]) for r in server.log_lines() if r["logger"] == "fhir_ldn.packages"]
     assert said[0] == (
         "info",
@@ -48,7 +66,7 @@ def test_serve_without_the_r5_definitions_answers_503_where_it_needs_them(tmp_pa
         "from the npm registry with npm pack...",
     )
     assert said[1][0] == "warning"
-    assert said[1][1].startswith("hl7.fhir.r5.core#5.0.0 is not in the FHIR package cache and npm is not installed")
+    assert said[1][1].startswith("npm pack hl7.fhir.r5.core@5.0.0 failed: npm ERR! network")
     assert "serving anyway" in said[1][1]
     assert not (tmp_path / "empty-cache" / "hl7.fhir.r5.core#5.0.0").exists()
 

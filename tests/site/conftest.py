@@ -8,7 +8,6 @@ import pytest
 from lxml import html as lxml_html
 
 from fhir_ldn.config import Settings
-from fhir_ldn.package.build import build_artifacts
 from fhir_ldn.package.index import Package
 from fhir_ldn.package.loader import load_traceability
 from fhir_ldn.site import render_site, site_files
@@ -25,8 +24,8 @@ def pages(package: Package, trace_data: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def static_files(package: Package, trace_data: dict[str, Any]) -> dict[str, bytes]:
-    return site_files(package, trace_data, build_artifacts(package))
+def static_files(package: Package, trace_data: dict[str, Any], artifacts: dict[str, bytes]) -> dict[str, bytes]:
+    return site_files(package, trace_data, artifacts)
 
 
 @pytest.fixture(scope="session")
