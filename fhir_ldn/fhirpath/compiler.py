@@ -107,7 +107,7 @@ def _invariant(ast: Ast) -> bool:
         if ast[1] is None or not _invariant(ast[1]):
             return False
         spec = functions.FUNCTIONS.get(ast[2])
-        if spec is None or spec.kind in ("lambda", "type"):
+        if spec is None or spec.kind in ("lambda", "type", "sort"):
             return spec is not None
         return all(_invariant(a) for a in ast[3])
     if kind in ("index", "op"):
@@ -318,6 +318,13 @@ def _compile_function(target_ast: Ast | None, name: str, arg_asts: list[Ast]) ->
             return spec.impl(ctx, items, type_name)
 
         return typed
+    if spec.kind == "sort":
+        keys = [(_compile(a[1]), True) if a[0] == "neg" else (_compile(a), False) for a in arg_asts]
+
+        def sort_fn(ctx: Context, focus: list[Item]) -> list[Item]:
+            return spec.impl(ctx, target(ctx, focus) if target is not None else focus, keys)
+
+        return sort_fn
     args = [_compile(a) for a in arg_asts]
     if spec.kind == "lambda":
 

@@ -125,6 +125,24 @@ def slice_of(ctx: Context, items: list[Item], profile: list[Item], name: list[It
     return ctx.env.slice(items, url, slice_name, ctx)
 
 
+# digits of precision -> components kept (FHIRPath lowBoundary/highBoundary: 4 = year ... 17 = millisecond)
+_DATE_DIGITS = {4: 1, 6: 2, 8: 3, 10: 4, 12: 5, 14: 6, 17: 7}
+_TIME_DIGITS = {2: 1, 4: 2, 6: 3, 9: 4}
+
+
+def _temporal_boundary(v: Temporal, high: bool, digits: int | None) -> list[Item]:
+    if digits is None:
+        return [v.boundary(high)]
+    if v.kind == "time":
+        kept = _TIME_DIGITS.get(digits)
+        return [] if kept is None else [Temporal("time", v.boundary(high).parts[:kept])]
+    kept = _DATE_DIGITS.get(digits)
+    if kept is None:
+        return []
+    bound = Temporal("datetime", v.parts, v.tz).boundary(high)
+    return [Temporal("datetime", bound.parts[:kept], bound.tz if kept > 3 else None)]
+
+
 def boundary(high: bool) -> Callable[..., list[Item]]:
     def impl(ctx: Context, items: list[Item], precision: list[Item] | None = None) -> list[Item]:
         item = single(items, "boundary")
@@ -133,13 +151,15 @@ def boundary(high: bool) -> Callable[..., list[Item]]:
         v = value_of(item)
         digits = arg_int(precision, "boundary") if precision else None
         if isinstance(v, Temporal):
-            return [v.boundary(high)]
+            return _temporal_boundary(v, high, digits)
         if isinstance(v, bool) or v is None:
             return []
         if is_number(v):
-            return [decimal_boundary(Decimal(v), high, digits)]
+            found = decimal_boundary(Decimal(v), high, digits)
+            return [] if found is None else [found]
         if isinstance(v, Quantity):
-            return [Quantity(decimal_boundary(v.value, high, digits), v.unit)]
+            found = decimal_boundary(v.value, high, digits)
+            return [] if found is None else [Quantity(found, v.unit)]
         return []
 
     return impl

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from fhir_ldn.fhirpath.extended_functions import EXTENDED_FUNCTIONS, sort_items
 from fhir_ldn.fhirpath.fhir_functions import (
     boundary,
     children,
@@ -64,7 +65,8 @@ Item = Any
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """kind: 'plain' (arguments evaluated on $this), 'lambda' (compiled arguments, run per item), 'type'."""
+    """kind: 'plain' (arguments evaluated on $this), 'lambda' (compiled arguments, run per item), 'type', 'sort'
+    (compiled keys, each with whether it is written `-expr`: descending)."""
 
     kind: str
     arity: frozenset[int]
@@ -300,7 +302,9 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "contains": _spec("plain", (1,), string_fn(lambda s, p: p in s, "contains", "s")),
     "matches": _spec("plain", (1,), string_fn(lambda s, p: regex(p).search(s), "matches", "s")),
     "matchesFull": _spec("plain", (1,), string_fn(lambda s, p: regex(p).fullmatch(s), "matchesFull", "s")),
-    "replaceMatches": _spec("plain", (2,), string_fn(lambda s, p, r: regex(p).replace(s, r), "replaceMatches", "ss")),
+    "replaceMatches": _spec(
+        "plain", (2,), string_fn(lambda s, p, r: regex(p).replace(s, r) if p else s, "replaceMatches", "ss")
+    ),
     "replace": _spec("plain", (2,), string_fn(lambda s, p, r: s.replace(p, r), "replace", "ss")),
     "indexOf": _spec("plain", (1,), string_fn(lambda s, p: s.find(p), "indexOf", "s")),
     "lastIndexOf": _spec("plain", (1,), string_fn(lambda s, p: s.rfind(p), "lastIndexOf", "s")),
@@ -342,3 +346,5 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "max": _spec("plain", (0,), aggregate_numbers("max")),
     "avg": _spec("plain", (0,), aggregate_numbers("avg")),
 }
+FUNCTIONS["sort"] = _spec("sort", tuple(range(10)), sort_items)
+FUNCTIONS.update({name: _spec(kind, arity, impl) for name, (kind, arity, impl) in EXTENDED_FUNCTIONS.items()})

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fhir_ldn.fhirpath.nodes import FNode, primitive_value, quantity_of
+from fhir_ldn.fhirpath.temporal_arithmetic import shift
 from fhir_ldn.fhirpath.values import Quantity, Temporal, is_number, parse_datetime
 
 Item = Any
@@ -82,9 +83,12 @@ def _normalize_ws(text: str) -> str:
 
 
 def item_equivalent(a: Item, b: Item) -> bool:
-    va, vb = value_of(a), value_of(b)
+    va: Any = value_of(a)
+    vb: Any = value_of(b)
     if isinstance(va, str) and isinstance(vb, str):
         return _normalize_ws(va) == _normalize_ws(vb)
+    if isinstance(va, Quantity) and isinstance(vb, Quantity) and va.comparable(vb):
+        va, vb = va.value, vb.value_in(va.unit)  # then as decimals (below)
     if is_number(va) and is_number(vb) and not isinstance(va, bool) and not isinstance(vb, bool):
         da, db = Decimal(va), Decimal(vb)
         ea, eb = da.as_tuple().exponent, db.as_tuple().exponent
@@ -96,7 +100,7 @@ def item_equivalent(a: Item, b: Item) -> bool:
                 return da == db
         return da == db
     if isinstance(va, Temporal) and isinstance(vb, Temporal):
-        return va.compare(vb) == 0 and va.precision == vb.precision
+        return va.compare(vb) == 0  # None when the precisions differ (seconds and milliseconds are one level)
     result = item_equal(a, b)
     return bool(result)
 
@@ -200,6 +204,8 @@ def logic_implies(a: bool | None, b: bool | None) -> bool | None:
 
 def arithmetic(op: str, left: list[Item], right: list[Item]) -> list[Item]:
     if op == "&":
+        if len(left) > 1 or len(right) > 1:
+            raise FhirPathEvaluationError("operator & needs single items")
         ls = "" if not left else str(value_of(left[0]))
         rs = "" if not right else str(value_of(right[0]))
         return [ls + rs]
@@ -225,6 +231,12 @@ def arithmetic(op: str, left: list[Item], right: list[Item]) -> list[Item]:
             return [] if b == 0 else [int(Decimal(a) // Decimal(b))]
         if op == "mod":
             return [] if b == 0 else [a % b]
+    if isinstance(a, Temporal) and isinstance(b, Quantity) and op in "+-":
+        try:
+            return [shift(a, b, 1 if op == "+" else -1)]
+        except ValueError as exc:
+            raise FhirPathEvaluationError(str(exc)) from None
     if isinstance(a, Quantity) and isinstance(b, Quantity) and a.comparable(b) and op in "+-":
-        return [Quantity(a.value + b.value if op == "+" else a.value - b.value, a.unit)]
+        other = b.value_in(a.unit)
+        return [Quantity(a.value + other if op == "+" else a.value - other, a.unit)]
     raise FhirPathEvaluationError(f"operator {op} is not defined for {type(a).__name__} and {type(b).__name__}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
+
+from fhir_ldn.fhirpath.units import CALENDAR_WORDS, canonical
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _DATETIME = re.compile(
@@ -230,25 +232,42 @@ class Quantity:
         return _CALENDAR.get(unit, unit)
 
     def comparable(self, other: Quantity) -> bool:
-        return self.ucum == other.ucum
+        return canonical(self.unit)[1] == canonical(other.unit)[1]
 
     def compare(self, other: Quantity) -> int | None:
-        if not self.comparable(other):
+        """-1/0/1, the units converted (`4 'g' = 4000 'mg'`, `7 days = 1 week`); None if they cannot be."""
+        (fa, ua), (fb, ub) = canonical(self.unit), canonical(other.unit)
+        if ua != ub:
             return None
-        return (self.value > other.value) - (self.value < other.value)
+        a, b = self.value * fa, other.value * fb
+        return (a > b) - (a < b)
+
+    def value_in(self, unit: str | None) -> Decimal:
+        """The value in a comparable unit (unchanged when the units have the same factor)."""
+        mine, theirs = canonical(self.unit)[0], canonical(unit)[0]
+        return self.value if mine == theirs else self.value * mine / theirs
 
     def __str__(self) -> str:
-        return f"{self.value} '{self.unit}'" if self.unit else str(self.value)
+        """FHIRPath's string form: `4.5 'mg'`, a calendar duration unquoted (`1 week`)."""
+        if not self.unit:
+            return str(self.value)
+        return f"{self.value} {self.unit}" if self.unit in CALENDAR_WORDS else f"{self.value} '{self.unit}'"
 
 
-def decimal_boundary(value: Decimal, high: bool, precision: int | None = None) -> Decimal:
-    """lowBoundary()/highBoundary() of a decimal: half a unit of its last digit below/above (8 digits)."""
+MAX_DECIMAL_PRECISION = 28
+
+
+def decimal_boundary(value: Decimal, high: bool, precision: int | None = None) -> Decimal | None:
+    """lowBoundary()/highBoundary() of a decimal: half a unit of its last digit below/above, with `precision`
+    digits (8 by default; fewer than the boundary has: rounded down/up; None outside 0..28)."""
+    target = precision if precision is not None else 8
+    if not 0 <= target <= MAX_DECIMAL_PRECISION:
+        return None
     exponent = value.as_tuple().exponent
     digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     half = Decimal(5).scaleb(-(digits + 1))
     bound = value + half if high else value - half
-    target = precision if precision is not None else 8
-    return bound.quantize(Decimal(1).scaleb(-target)) if target >= digits else bound
+    return bound.quantize(Decimal(1).scaleb(-target), rounding=ROUND_CEILING if high else ROUND_FLOOR)
 
 
 def is_number(value: Any) -> bool:

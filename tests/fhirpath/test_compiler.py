@@ -137,8 +137,13 @@ class _TypedPeriods:
 
 def test_quantities() -> None:
     assert evaluate("4 'mg' > 3 'mg'", {}) == [True]
-    assert evaluate("4 'mg' > 3 'g'", {}) == []
+    assert evaluate("4 'mg' > 3 'g'", {}) == [False]  # UCUM prefixes convert (FHIRPath §2.1.20)
+    assert evaluate("4000 'mg' = 4 'g'", {}) == [True]
+    assert evaluate("7 days = 1 week", {}) == [True]  # week and shorter: definite durations
+    assert evaluate("1 year = 1 'a'", {}) == []  # a calendar year is not the UCUM year
+    assert evaluate("4 'mg' > 3 'm'", {}) == []  # mass and length do not compare
     assert values("(2 'mg' + 3 'mg')", {}) == [Quantity(Decimal(5), "mg")]
+    assert values("(2 'g' + 300 'mg')", {}) == [Quantity(Decimal("2.3"), "g")]
 
 
 def test_type_tests_and_type_filters() -> None:

@@ -41,7 +41,11 @@ def test_boundaries() -> None:
     assert decimal_boundary(Decimal("1.5"), high=True) == Decimal("1.55000000")
 
 
-def test_quantities_compare_only_with_the_same_unit() -> None:
+def test_quantities_compare_in_convertible_units_only() -> None:
     assert Quantity(Decimal(2), "mg").compare(Quantity(Decimal("1.5"), "mg")) == 1
-    assert Quantity(Decimal(2), "mg").compare(Quantity(Decimal(2), "g")) is None
+    assert Quantity(Decimal(2), "mg").compare(Quantity(Decimal(2), "g")) == -1
+    assert Quantity(Decimal(2000), "ug").compare(Quantity(Decimal(2), "mg")) == 0
+    assert Quantity(Decimal(2), "mg").compare(Quantity(Decimal(2), "mL")) is None
+    assert Quantity(Decimal(2), "[foo]").compare(Quantity(Decimal(2), "[bar]")) is None  # unknown units: same only
     assert Quantity(Decimal(1), "day").comparable(Quantity(Decimal(1), "d"))
+    assert not Quantity(Decimal(1), "month").comparable(Quantity(Decimal(1), "mo"))
