@@ -122,6 +122,9 @@ def substring_fn(ctx: Context, items: list[Item], start: list[Item], length: lis
 
 
 def join(ctx: Context, items: list[Item], sep: list[Item] | None = None) -> list[Item]:
+    """join(): the strings joined with the separator; empty input, empty result (FHIRPath 2.0)."""
+    if not items:
+        return []
     separator = arg_string(sep, "join") if sep else ""
     return [(separator or "").join(str(value_of(i)) for i in items)]
 
