@@ -5,14 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import fhirpathpy
-
-from fhir_ldn.linear_regex import fhirpathpy_functions
+from fhir_ldn.fhirpath.compiler import compile_expression
+from fhir_ldn.fhirpath.host import plain
 from fhir_ldn.package.index import Package
 
 CLAIM_IDS = tuple(f"C{i}" for i in range(1, 17))
 REFERENCE_IDS = (*(f"R{i}" for i in range(1, 8)), "A")
-_FHIRPATH_OPTIONS = {"userInvocationTable": fhirpathpy_functions()}  # regexes run by RE2 (fhir_ldn.linear_regex)
 
 
 def _strings(values: list[Any]) -> list[str]:
@@ -27,7 +25,7 @@ def _strings(values: list[Any]) -> list[str]:
 
 def mapped_values(resource: dict[str, Any], mapping: dict[str, Any]) -> list[str]:
     """The values of the mapped element (a FHIRPath over the resource), as strings."""
-    return _strings(fhirpathpy.evaluate(resource, mapping["element"], {}, options=_FHIRPATH_OPTIONS))
+    return _strings(plain(compile_expression(mapping["element"]).evaluate(resource)))
 
 
 def check_mapping(package: Package, mapping: dict[str, Any]) -> str | None:

@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import fhirpathpy
-
 from fhir_ldn.errors import ApplyError
-from fhir_ldn.linear_regex import fhirpathpy_functions
+from fhir_ldn.fhirpath.compiler import compile_expression
+from fhir_ldn.fhirpath.host import plain, variables
+from fhir_ldn.fhirpath.operators import FhirPathEvaluationError
+from fhir_ldn.fhirpath.parser import FhirPathParseError
 
 Resource = dict[str, Any]
 R4 = "4.0.1"
@@ -27,7 +28,6 @@ FHIRPATH = "text/fhirpath"
 
 # Request types this module can build, and whether each has doNotPerform / subject under another name.
 SUPPORTED_KINDS = ("MedicationRequest", "ServiceRequest", "CommunicationRequest", "Task")
-_FHIRPATH_OPTIONS = {"userInvocationTable": fhirpathpy_functions()}  # regexes run by RE2 (fhir_ldn.linear_regex)
 # The kinds with `instantiatesCanonical`, per FHIR version (Task's is one canonical, the others' a list).
 INSTANTIATES_CANONICAL = {
     R5: frozenset({"ServiceRequest", "Task"}),
@@ -168,8 +168,9 @@ def apply_dynamic_values(dynamic_values: Any, source: Mapping[str, Any], out: Re
                 expression="dynamicValue.expression.language",
             )
         try:
-            result = fhirpathpy.evaluate(dict(source), expression["expression"], env, options=_FHIRPATH_OPTIONS)
-        except Exception as exc:  # fhirpathpy raises plain exceptions for expressions it cannot evaluate
+            compiled = compile_expression(expression["expression"])
+            result = plain(compiled.evaluate(dict(source), variables=variables(env)))
+        except (FhirPathParseError, FhirPathEvaluationError) as exc:
             raise ApplyError(
                 f"dynamicValue '{dynamic.get('path')}' could not be evaluated: {exc}", expression="dynamicValue"
             ) from exc

@@ -25,6 +25,7 @@ from fhir_ldn.cds.drug_names import DrugNames
 from fhir_ldn.cds.engine import Condition, ConditionCompiler
 from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.errors import ApplyError, Issue
+from fhir_ldn.fhirpath.operators import FhirPathEvaluationError
 from fhir_ldn.outcome import operation_outcome
 from fhir_ldn.package.index import Package
 from fhir_ldn.terminology import TerminologyService
@@ -183,7 +184,7 @@ class PlanApplier:
             conditions = self._compiled(action, here)
             try:
                 failed = [d or c.expression for c, d in conditions if not c.holds(context.variables)]
-            except Exception as exc:  # fhirpathpy raises plain exceptions on evaluation errors
+            except FhirPathEvaluationError as exc:
                 raise ApplyError(f"{here}: the condition could not be evaluated: {exc}", expression=here) from exc
             if failed:
                 title = action.get("title") or action.get("id") or here

@@ -1,59 +1,67 @@
 """A bounded cache of decisions, keyed by only what the rule's FHIRPath conditions can observe of `%medications`.
 
-fhirpathpy interprets a parse tree on every call (about a millisecond for the LDN rule), so the engine
-remembers decisions. The key is derived from the compiled conditions, never from knowledge of the rule: the
-parse trees are read once to find which fact fields they access (`MemberInvocation`s) and whether `code` is
-only ever used as `code.memberOf('<literal url>')`. Fields no condition reads (e.g. `reference`) are left out
-of the key; a `code` read only through `memberOf` is reduced to the set of those value sets it belongs to. If a
-condition could see more than that (`$this`, `children()`, `descendants()`, `repeat()`, `trace()`, indexes...),
-the key is the full facts, so the cache is always exact, merely less often hit. Whole-fact comparisons (`|`,
-`distinct()`, `=` between facts) cannot see the left-out fields either: every fact has a unique `reference`
-(`fhir_ldn.cds.medications.medication_facts`), so two different facts are never equal whatever else they hold.
+The engine remembers decisions, so a repeated situation costs one key computation. The key is derived from the
+conditions' syntax trees (the project's own parser, `fhir_ldn.fhirpath.parser`), never from knowledge of the
+rule: the trees are read once to find which fact fields they access (member nodes) and whether `code` is only
+ever used as `code.memberOf('<literal url>')`. Fields no condition reads (e.g. `reference`) are left out of the
+key; a `code` read only through `memberOf` is reduced to the set of those value sets it belongs to. If a
+condition could see more than that (`$this`, `$index`, `$total`, an indexer, `is`/`as`, `children()`,
+`descendants()`, `repeat()`, `trace()`...), the key is the full facts, so the cache is always exact, merely less
+often hit. Whole-fact comparisons (`|`, `distinct()`, `=` between facts) cannot see the left-out fields either:
+every fact has a unique `reference` (`fhir_ldn.cds.medications.medication_facts`), so two different facts are
+never equal whatever else they hold.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from fhirpathpy.parser import parse
+from fhir_ldn.fhirpath.parser import Ast, parse
 
 T = TypeVar("T")
-# Functions or terms that let an expression see a fact as a whole rather than field by field.
+# Functions or nodes that let an expression see a fact as a whole rather than field by field.
 _OPAQUE_FUNCTIONS = frozenset(
-    {"children", "descendants", "repeat", "trace", "aggregate", "ofType", "as", "is", "conformsTo"}
+    {"children", "descendants", "repeat", "trace", "aggregate", "ofType", "as", "is", "conformsTo", "sort", "type"}
 )
-_OPAQUE_NODES = frozenset({"ThisInvocation", "IndexInvocation", "TotalInvocation", "IndexerExpression"})
-_MEMBER_OF_CRITERION = re.compile(r"^code\.memberOf\('([^']*)'\)$")
+_OPAQUE_NODES = frozenset({"this", "index_var", "total", "index", "type_op"})
 
 
-def _walk(node: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    yield node
-    for child in node.get("children") or ():
-        yield from _walk(child)
+def _children(node: Ast) -> Iterator[Ast]:
+    """The sub-expressions of a node (targets, operands and arguments), in order."""
+    for part in node[1:]:
+        if isinstance(part, tuple):
+            yield part
+        elif isinstance(part, list):
+            yield from (p for p in part if isinstance(p, tuple))
 
 
-def _identifier(node: Mapping[str, Any]) -> str | None:
-    for child in _walk(node):
-        if child.get("type") == "Identifier":
-            return str(child.get("text"))
-    return None
+def _walk(node: Ast, parent: Ast | None = None) -> Iterator[tuple[Ast, Ast | None]]:
+    yield node, parent
+    for child in _children(node):
+        yield from _walk(child, node)
 
 
-def _string_literal(node: Mapping[str, Any]) -> str | None:
-    for child in _walk(node):
-        if child.get("type") == "StringLiteral":
-            text = str(child.get("text"))
-            return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "'" else None
-    return None
+def member_of_url(node: Ast) -> str | None:
+    """The url if the node is exactly `code.memberOf('<literal url>')`, else None."""
+    if node[0] != "fn" or node[2] != "memberOf" or node[1] != ("member", None, "code") or len(node[3]) != 1:
+        return None
+    (argument,) = node[3]
+    return argument[1] if argument[0] == "lit" and isinstance(argument[1], str) else None
+
+
+def _filtered_by_member_of(node: Ast, parent: Ast | None) -> str | None:
+    """The url if `node` (a use of the variable) is the target of `.where(code.memberOf('url'))`."""
+    if parent is None or parent[0] != "fn" or parent[2] != "where" or parent[1] is not node or len(parent[3]) != 1:
+        return None
+    return member_of_url(parent[3][0])
 
 
 class FactView:
-    """What a set of FHIRPath expressions can observe of each fact, from their parse trees."""
+    """What a set of FHIRPath expressions can observe of each fact, from their syntax trees."""
 
     def __init__(self, expressions: Sequence[str], variable: str = "medications"):
         self.exact = False
@@ -64,64 +72,25 @@ class FactView:
         self.visible_only_in: set[str] | None = set()
         code_reads = code_member_of = 0
         for expression in expressions:
-            tree = parse(expression)  # type: ignore[no-untyped-call]
-            self._check_variable_uses(tree, variable)
-            for node in _walk(tree):
-                kind = node.get("type")
-                if kind in _OPAQUE_NODES or (kind == "Functn" and _identifier(node) in _OPAQUE_FUNCTIONS):
+            for node, parent in _walk(parse(expression)):
+                kind = node[0]
+                if kind in _OPAQUE_NODES or (kind == "fn" and node[2] in _OPAQUE_FUNCTIONS):
                     self.exact = True
-                elif kind == "MemberInvocation":
-                    name = _identifier(node)
-                    if name is not None:
-                        self.fields.add(name)
-                        code_reads += name == "code"
-                elif kind == "InvocationExpression":
-                    code_member_of += self._code_member_of(node)
+                elif kind == "member":
+                    self.fields.add(node[2])
+                    code_reads += node[2] == "code"
+                elif kind == "var" and node[1] == variable:
+                    url = _filtered_by_member_of(node, parent)
+                    if url is None or self.visible_only_in is None:
+                        self.visible_only_in = None
+                    else:
+                        self.visible_only_in.add(url)
+                elif kind == "fn" and (url := member_of_url(node)) is not None:
+                    self.code_urls.add(url)
+                    code_member_of += 1
         self.code_by_membership = code_reads > 0 and code_reads == code_member_of
         if self.exact:
             self.visible_only_in = None
-
-    def _check_variable_uses(self, tree: Mapping[str, Any], variable: str) -> None:
-        for node in _walk(tree):
-            children: list[Mapping[str, Any]] = list(node.get("children") or ())
-            for i, child in enumerate(children):
-                if child.get("type") != "TermExpression" or child.get("text") != f"%{variable}":
-                    continue
-                url = self._filtered_by_member_of(node, i)
-                if url is None or self.visible_only_in is None:
-                    self.visible_only_in = None
-                else:
-                    self.visible_only_in.add(url)
-
-    @staticmethod
-    def _filtered_by_member_of(parent: Mapping[str, Any], index: int) -> str | None:
-        """The url if the term at `index` of `parent` is followed by `.where(code.memberOf('url'))`."""
-        siblings: list[Mapping[str, Any]] = list(parent.get("children") or ())
-        if parent.get("type") != "InvocationExpression" or index != 0 or len(siblings) != 2:
-            return None
-        function = siblings[1]
-        functn = (function.get("children") or [{}])[0]
-        parts = list(functn.get("children") or ())
-        if function.get("type") != "FunctionInvocation" or _identifier(functn) != "where" or len(parts) != 2:
-            return None
-        params = list(parts[1].get("children") or ())
-        match = _MEMBER_OF_CRITERION.match(str(params[0].get("text"))) if len(params) == 1 else None
-        return match.group(1) if match else None
-
-    def _code_member_of(self, node: Mapping[str, Any]) -> int:
-        """1 if the node is `code.memberOf('<literal>')` (and record the url), else 0."""
-        children: list[Mapping[str, Any]] = list(node.get("children") or ())
-        if len(children) != 2 or children[0].get("type") != "TermExpression" or children[0].get("text") != "code":
-            return 0
-        function = children[1]
-        if function.get("type") != "FunctionInvocation" or _identifier(function) != "memberOf":
-            return 0
-        params = [c for c in _walk(function) if c.get("type") == "ParamList"]
-        url = _string_literal(params[0]) if params else None
-        if url is None:
-            return 0
-        self.code_urls.add(url)
-        return 1
 
     def key_function(
         self, members: Callable[[str], frozenset[tuple[str, str]]]

@@ -1,10 +1,10 @@
 """Evaluate an ECA-rule PlanDefinition for a CDS hook: triggers, FHIRPath conditions, child actions → cards.
 
 Built once per PlanDefinition at start-up (`CdsRule.from_plan`): every condition is syntax-checked with
-`fhir_ldn.fhirpath.check_syntax` and compiled with fhirpathpy, every value set a `memberOf('url')` names is
-expanded into a set index, and every card is pre-built (`fhir_ldn.cds.cards`). Per request, `decide` evaluates
-the compiled conditions over `%medications` and returns the card templates that apply, with the texts of a card
-action's `dynamicValue`s (paths `title` → summary, `description` → detail) put in.
+`fhir_ldn.fhirpath.check_syntax` and compiled by the project's FHIRPath engine, every value set a
+`memberOf('url')` names is expanded into a set index, and every card is pre-built (`fhir_ldn.cds.cards`). Per
+request, `decide` evaluates the compiled conditions over `%medications` and returns the card templates that
+apply, with the texts of a card action's `dynamicValue`s (paths `title` → summary, `description` → detail) put in.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import fhirpathpy
 
 from fhir_ldn.cds.cards import SUMMARY_LIMIT, CardTemplate, Json, card_template
 from fhir_ldn.cds.decision_cache import FactView, LruCache
@@ -25,7 +23,10 @@ from fhir_ldn.cds.valuesets import ValueSetIndex
 from fhir_ldn.constants import LOCAL_CONCEPTS_ID, OVERRIDE_REASONS_LABEL, PLAN_DEFINITION_TYPE, STRENGTH_PER_UNIT
 from fhir_ldn.errors import PackageError
 from fhir_ldn.fhirpath import FhirPathSyntaxError, check_syntax
-from fhir_ldn.linear_regex import fhirpathpy_functions
+from fhir_ldn.fhirpath.compiler import CompiledExpression, Environment, compile_expression
+from fhir_ldn.fhirpath.host import MembershipEnvironment, Scope, plain, variables
+from fhir_ldn.fhirpath.operators import FhirPathEvaluationError
+from fhir_ldn.fhirpath.parser import FhirPathParseError
 from fhir_ldn.package.index import Package
 from fhir_ldn.terminology import TerminologyService
 
@@ -38,13 +39,17 @@ _CARD_TEXT = {"title": "summary", "description": "detail"}  # dynamicValue.path 
 
 @dataclass(frozen=True)
 class Condition:
-    """One compiled applicability condition."""
+    """One compiled applicability condition (or card text), evaluated over JSON %variables (or a ready Scope)."""
 
     expression: str
-    evaluate: Callable[[Any, Mapping[str, Any]], list[Any]]
+    compiled: CompiledExpression
+    env: Environment
 
-    def holds(self, variables: Mapping[str, Any]) -> bool:
-        return self.evaluate({}, variables) == [True]
+    def evaluate(self, values: Mapping[str, Any]) -> list[Any]:
+        return plain(self.compiled.evaluate({}, variables=variables(values), env=self.env))
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        return self.evaluate(values) == [True]
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class DynamicText:
     condition: Condition
 
     def text(self, variables: Mapping[str, Any]) -> str | None:
-        result = self.condition.evaluate({}, variables)
+        result = self.condition.evaluate(variables)
         return result[0] if len(result) == 1 and isinstance(result[0], str) and result[0] else None
 
 
@@ -67,11 +72,11 @@ class CardRule:
     action: Mapping[str, Any] = field(default_factory=dict)
     dynamic: tuple[DynamicText, ...] = ()
 
-    def render(self, variables: Mapping[str, Any]) -> CardTemplate:
+    def render(self, values: Mapping[str, Any]) -> CardTemplate:
         """The card for this request: its template with the dynamic texts put in."""
         if not self.dynamic:
             return self.card
-        scope = {**variables, "action": self.action}
+        scope = Scope({**variables(values), **variables({"action": self.action})})
         static = dict(self.card.static)
         for dynamic in self.dynamic:
             text = dynamic.text(scope)
@@ -91,31 +96,12 @@ class TriggerGroup:
     cards: tuple[CardRule, ...]
 
 
-def _member_of(value_sets: ValueSetIndex) -> Callable[[list[Any], str], list[bool]]:
-    def member_of(collection: list[Any], url: str) -> list[bool]:
-        if not collection:
-            return []
-        members = value_sets.members(url)
-        for item in collection:
-            data = getattr(item, "data", item)
-            if not isinstance(data, dict):
-                continue
-            codings = data.get("coding") if "coding" in data else [data]
-            for coding in codings or ():
-                if isinstance(coding, dict) and (coding.get("system"), coding.get("code")) in members:
-                    return [True]
-        return [False]
-
-    return member_of
-
-
 class ConditionCompiler:
     """Checks and compiles FHIRPath conditions with the `memberOf` user function bound to the package."""
 
     def __init__(self, value_sets: ValueSetIndex):
         self._value_sets = value_sets
-        member_of = {"memberOf": {"fn": _member_of(value_sets), "arity": {1: ["String"]}}}
-        self._options = {"userInvocationTable": {**fhirpathpy_functions(), **member_of}}  # RE2 for regexes
+        self._env = MembershipEnvironment(value_sets.members)
 
     def compile(self, conditions: Any, where: str) -> tuple[Condition, ...]:
         out: list[Condition] = []
@@ -132,7 +118,11 @@ class ConditionCompiler:
                 raise PackageError(f"{where}: {exc}", expression=where) from exc
             for url in _MEMBER_OF.findall(text):
                 self._value_sets.members(url)  # expand now: a missing value set fails start-up
-            out.append(Condition(text, fhirpathpy.compile(text, None, self._options)))
+            try:
+                compiled = compile_expression(text)
+            except (FhirPathParseError, FhirPathEvaluationError) as exc:
+                raise PackageError(f"{where}: {exc}", expression=where) from exc
+            out.append(Condition(text, compiled, self._env))
         return tuple(out)
 
     def compile_texts(self, action: Mapping[str, Any], where: str) -> tuple[DynamicText, ...]:
@@ -147,7 +137,7 @@ class ConditionCompiler:
             text = DynamicText(target, condition)
             try:
                 text.text({"medications": [], "action": action})
-            except Exception as exc:  # fhirpathpy raises plain exceptions: fail at start-up, not per request
+            except FhirPathEvaluationError as exc:  # fail at start-up, not per request
                 raise PackageError(f"{here}: {exc}", expression=here) from exc
             out.append(text)
         return tuple(out)
@@ -279,13 +269,13 @@ class CdsRule:
         return decided
 
     def evaluate(self, hook: str, medications: Sequence[Mapping[str, Any]]) -> list[CardTemplate]:
-        """`decide` without the cache: every condition evaluated with fhirpathpy."""
-        variables = {"medications": list(medications)}
+        """`decide` without the cache: every condition evaluated (the facts turned into FHIRPath items once)."""
+        scope = variables({"medications": list(medications)})
         out: list[CardTemplate] = []
         for group in self.groups:
-            if hook not in group.hooks or not all(c.holds(variables) for c in group.conditions):
+            if hook not in group.hooks or not all(c.holds(scope) for c in group.conditions):
                 continue
-            out += [rule.render(variables) for rule in group.cards if all(c.holds(variables) for c in rule.conditions)]
+            out += [rule.render(scope) for rule in group.cards if all(c.holds(scope) for c in rule.conditions)]
         return out
 
 

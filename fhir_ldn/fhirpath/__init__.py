@@ -1,4 +1,4 @@
-"""FHIRPath support: strict syntax checking on top of fhirpathpy (which silently accepts bad syntax)."""
+"""FHIRPath: the project's own parser and compiled evaluator (compiler.py), and strict syntax checking."""
 
 from fhir_ldn.fhirpath.syntax import FhirPathSyntaxError, check_syntax
 

@@ -43,9 +43,15 @@ def item(value: Any) -> Any:
     return value
 
 
-def variables(values: Mapping[str, Any]) -> dict[str, Any]:
-    """%variables from JSON values (a list is a collection; None is empty)."""
-    out: dict[str, Any] = {}
+class Scope(dict[str, Any]):
+    """%variables already turned into FHIRPath items (built once, evaluated by many expressions)."""
+
+
+def variables(values: Mapping[str, Any]) -> Scope:
+    """%variables from JSON values (a list is a collection; None is empty); a Scope is returned as it is."""
+    if isinstance(values, Scope):
+        return values
+    out = Scope()
     for name, value in values.items():
         if isinstance(value, list | tuple):
             out[name] = [item(v) for v in value]
