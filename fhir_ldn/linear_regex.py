@@ -172,32 +172,3 @@ def compile_regex(pattern: str, *, dot_all: bool = False) -> LinearRegex:
         raise RegexRefusedError(f"the regular expression '{pattern}' is refused: {exc}") from None
     test = _compile(pattern, translated, dot_all=dot_all, capture=False)
     return LinearRegex(pattern, test, _compile(pattern, translated, dot_all=dot_all, capture=True))
-
-
-def fhirpathpy_functions() -> dict[str, dict[str, Any]]:
-    """fhirpathpy user functions replacing its `matches` and `replaceMatches` (Python `re`) with these.
-
-    Pass as `options={"userInvocationTable": {...}}`; a refused pattern raises RegexRefusedError (a ValueError).
-    """
-
-    def single_string(inputs: list[Any]) -> str | None:
-        if len(inputs) > 1:
-            raise ValueError("expected a single string, got a collection of several items")
-        return inputs[0] if inputs and isinstance(inputs[0], str) else None
-
-    def matches(inputs: list[Any], pattern: Any) -> list[bool] | bool:
-        text = single_string(inputs)
-        if text is None or not isinstance(pattern, str) or not pattern:
-            return []
-        return compile_regex(pattern, dot_all=True).search(text)
-
-    def replace_matches(inputs: list[Any], pattern: Any, replacement: Any) -> list[str] | str:
-        text = single_string(inputs)
-        if text is None or not isinstance(pattern, str) or not isinstance(replacement, str):
-            return []
-        return compile_regex(pattern).replace(text, replacement)
-
-    return {
-        "matches": {"fn": matches, "arity": {1: ["String"]}, "nullable_input": True},
-        "replaceMatches": {"fn": replace_matches, "arity": {2: ["String", "String"]}, "nullable_input": True},
-    }

@@ -1,7 +1,7 @@
 """The FHIRPath evaluator: navigation (primitive extensions included), operators, functions and caching.
 
-fhirpathpy is the oracle where it is right (plain navigation, filtering, arithmetic, strings); the cases where
-it is wrong (primitive extensions, `children()` of extension-only primitives) are checked against the spec.
+Plain navigation, filtering, arithmetic and strings are checked against the answers fhirpathpy gave; the cases it
+got wrong (primitive extensions, `children()` of extension-only primitives) against the spec.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import fhirpathpy
 import pytest
 
 from fhir_ldn.fhirpath.compiler import Context, Environment, compile_expression, evaluate
@@ -41,32 +40,32 @@ def values(expression: str, focus: Any = PATIENT, **kwargs: Any) -> list[Any]:
 
 
 @pytest.mark.parametrize(
-    "expression",
-    [
-        "name.given",
-        "Patient.name.where(use = 'official').family",
-        "name.given.count()",
-        "telecom.where(system.exists()).value",
-        "name.select(given.first())",
-        "name.given.exists($this = 'Jim')",
-        "telecom.rank + 1",
-        "name.family & ', ' & name.given.first()",
-        "name[1].given",
-        "contact.telecom.value.startsWith('x')",
-        "name.given.distinct().count() = name.given.count()",
-        "telecom.all(use.exists())",
-        "(1 | 2 | 2 | 3).count()",
-        "name.given.skip(1).take(1)",
-        "'abc'.substring(1, 1) & 'x'.upper()",
-        "iif(active, 'yes', 'no')",
-        "name.given.first().indexOf('e')",
-        "name.given.where(matches('^J'))",
-        "telecom.use.isDistinct()",
+    ("expression", "expected"),
+    [  # the answers fhirpathpy 2.2.4 (the engine the CDS rule used before) gave, kept as the expected values
+        ("name.given", ["Peter", "James", "Jim"]),
+        ("Patient.name.where(use = 'official').family", ["Chalmers"]),
+        ("name.given.count()", [3]),
+        ("telecom.where(system.exists()).value", ["(03) 5555 6473"]),
+        ("name.select(given.first())", ["Peter", "Jim"]),
+        ("name.given.exists($this = 'Jim')", [True]),
+        ("telecom.rank + 1", [2]),
+        ("name.family & ', ' & name.given.first()", ["Chalmers, Peter"]),
+        ("name[1].given", ["Jim"]),
+        ("contact.telecom.value.startsWith('x')", [True]),
+        ("name.given.distinct().count() = name.given.count()", [True]),
+        ("telecom.all(use.exists())", [True]),
+        ("(1 | 2 | 2 | 3).count()", [3]),
+        ("name.given.skip(1).take(1)", ["James"]),
+        ("'abc'.substring(1, 1) & 'x'.upper()", ["bX"]),
+        ("iif(active, 'yes', 'no')", ["yes"]),
+        ("name.given.first().indexOf('e')", [1]),
+        ("name.given.where(matches('^J'))", ["James", "Jim"]),
+        ("telecom.use.isDistinct()", [True]),
     ],
 )
-def test_agrees_with_fhirpathpy_on_plain_navigation(expression: str) -> None:
+def test_plain_navigation(expression: str, expected: list[Any]) -> None:
     plain = {**PATIENT, "name": [{k: v for k, v in n.items() if k != "_given"} for n in PATIENT["name"]]}
-    assert values(expression, plain) == fhirpathpy.evaluate(plain, expression)
+    assert values(expression, plain) == expected
 
 
 def test_primitive_and_its_extension_are_one_node() -> None:

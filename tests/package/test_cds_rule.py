@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import fhirpathpy
 import pytest
 
 from fhir_ldn.constants import ATC, RXNORM
+from fhir_ldn.fhirpath.compiler import compile_expression
+from fhir_ldn.fhirpath.host import MembershipEnvironment, variables
 from fhir_ldn.package.index import Package
 
 
@@ -27,14 +28,10 @@ def _expand(package: Package, url: str) -> set[tuple[str, str]]:
 
 
 def _evaluator(package: Package):
-    def member_of(ctx: list[Any], url: str) -> list[bool]:
-        codes = _expand(package, url)
-        return [any((c.get("system"), c.get("code")) in codes for cc in ctx for c in cc.get("coding", []))]
-
-    options = {"userInvocationTable": {"memberOf": {"fn": member_of, "arity": {1: ["String"]}}}}
+    env = MembershipEnvironment(lambda url: frozenset(_expand(package, url)))
 
     def evaluate(expression: str, medications: list[dict[str, Any]]) -> bool:
-        result = fhirpathpy.evaluate({}, expression, {"medications": medications}, options=options)
+        result = compile_expression(expression).evaluate({}, variables=variables({"medications": medications}), env=env)
         return result == [True]
 
     return evaluate
