@@ -22,7 +22,6 @@ response::
     │   ├── UnknownFhirVersionError   (400, not-supported) a FHIR version the validator has no definitions for
     │   └── TerminologyError          (400/404/422, per instance) a terminology operation cannot be answered:
     │                                 unknown value set/code system/supplement, broken compose, bad filter
-    ├── UpstreamError                 (502, transient)   a server we called failed
     ├── DefinitionsUnavailableError   (503, transient)   the FHIR core packages are not installed (fhir-ldn setup)
     └── ProcessingTimeoutError        (503, timeout)     the request could not be answered within its deadline
 
@@ -182,13 +181,6 @@ class BusinessRuleError(RequestError):
 
 class ApplyError(BusinessRuleError):
     """A definition (ActivityDefinition, PlanDefinition) cannot be applied as written."""
-
-
-class UpstreamError(FhirLdnError):
-    """A server this service depends on failed or timed out."""
-
-    issue_code = "transient"
-    http_status = 502
 
 
 class TerminologyError(RequestError):

@@ -1,4 +1,4 @@
-"""Check and render the traceability of the source article's claims (C1–C16) and references (R1–R7, A)."""
+"""Check and render the traceability of the article's claims and references, as docs/traceability.json lists them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from fhir_ldn.fhirpath.compiler import compile_expression
 from fhir_ldn.fhirpath.host import plain
 from fhir_ldn.package.index import Package
 
-CLAIM_IDS = tuple(f"C{i}" for i in range(1, 17))
-REFERENCE_IDS = (*(f"R{i}" for i in range(1, 8)), "A")
+SECTIONS = ("claims", "references")
 
 
 def _strings(values: list[Any]) -> list[str]:
@@ -44,12 +43,22 @@ def check_mapping(package: Package, mapping: dict[str, Any]) -> str | None:
 
 
 def check_traceability(package: Package, data: dict[str, Any]) -> list[str]:
-    """Every problem: a claim or reference missing, unmapped, or mapped to a missing element."""
+    """Every problem: a section empty, a claim or reference without an id, listed twice, unmapped, or mapped to a
+    missing element. The claims and references are those docs/traceability.json lists, in its order."""
     problems = []
-    for section, expected_ids in (("claims", CLAIM_IDS), ("references", REFERENCE_IDS)):
-        entries = {e["id"]: e for e in data.get(section, [])}
-        for missing in sorted(set(expected_ids) - set(entries), key=expected_ids.index):
-            problems.append(f"{missing}: not in the traceability table")
+    for section in SECTIONS:
+        listed = data.get(section) or []
+        if not listed:
+            problems.append(f"{section}: none listed in the traceability table")
+        entries: dict[str, Any] = {}
+        for n, entry in enumerate(listed):
+            entry_id = entry.get("id")
+            if not isinstance(entry_id, str) or not entry_id:
+                problems.append(f"{section}[{n}]: no id")
+            elif entry_id in entries:
+                problems.append(f"{entry_id}: listed twice")
+            else:
+                entries[entry_id] = entry
         for entry_id, entry in entries.items():
             if not entry.get("encodedIn"):
                 problems.append(f"{entry_id}: not mapped to any resource")

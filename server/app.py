@@ -1,10 +1,11 @@
-"""The app factory: load the package once, register routes and the error handlers."""
+"""The app factory: load the package once, register routes, the error handlers and the middlewares."""
 
 from __future__ import annotations
 
 import gc
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from fhir_ldn import __version__
 from fhir_ldn.config import Settings
@@ -30,6 +31,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     limits.install(app, settings)  # inside CORS, so that its refusals carry CORS headers
     cds_service.install(app, settings, app.state.fhir_ldn.package)
+    app.add_middleware(  # browser clients (the cds-hooks sandbox), every endpoint, preflight included
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        max_age=600,
+    )
     app.add_middleware(NoInstalls)  # no request installs a FHIR package: 503 when one is missing
     app.add_middleware(RequestLog)  # outermost: logs every answer
     for path, endpoint, methods in APP_ROUTES:

@@ -13,7 +13,6 @@ import orjson
 from fhir_ldn.errors import RequestError
 
 ORDER_SELECT = "order-select"
-ORDER_SIGN = "order-sign"
 
 
 @dataclass(frozen=True)

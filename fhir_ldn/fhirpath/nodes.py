@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
-from fhir_ldn.fhirpath.values import Quantity, Temporal, parse_date, parse_datetime, parse_time
+from fhir_ldn.fhirpath.values import Quantity, parse_date, parse_datetime, parse_time
 
 FHIR_PRIMITIVES = frozenset(
     {
@@ -337,7 +337,3 @@ def _guess_type(name: str, sample: Any) -> str:
     if isinstance(sample, str):
         return "string"
     return "Element"
-
-
-def is_temporal(value: Any) -> bool:
-    return isinstance(value, Temporal)

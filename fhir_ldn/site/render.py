@@ -181,7 +181,7 @@ class _Site:
     def overview(self) -> str:
         first_group = self.rule_groups[0] if self.rule_groups else None
         answer = first_group.cards[0] if first_group and first_group.cards else None
-        article_entry = next((e for e in self.trace.references if e.id == "A"), None)
+        article_entry = next((e for e in self.trace.references if e.doi_url is None), None)  # the article itself
         article = (
             self.package.get(*article_entry.mappings[0].resource_key)
             if article_entry and article_entry.mappings
@@ -210,7 +210,7 @@ class _Site:
                 for a in protocol_actions
                 if self.linker.resolve(a.get("definitionCanonical")) is not self.titration_source
             ],
-            citation_count=len([e for e in self.trace.references if e.id != "A"]),
+            citation_count=len([e for e in self.trace.references if e.doi_url is not None]),
             **self.titration_context(),
         )
 

@@ -25,7 +25,7 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Entry:
-    """A claim (C1–C16) or a reference (R1–R7, A) of the source article."""
+    """A claim or a reference of the source article, as docs/traceability.json lists it."""
 
     id: str
     text: str

@@ -1,4 +1,4 @@
-"""Start-up of the CDS Hooks service: compile the rules once, open the store lazily, add CORS."""
+"""Start-up of the CDS Hooks service: compile the rules once, open the store lazily."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from starlette.middleware.cors import CORSMiddleware
 
 from fhir_ldn.cds.discovery import CdsEndpoint, discovery_document, service_endpoints
 from fhir_ldn.cds.engine import load_rules
@@ -68,18 +67,11 @@ class CdsService:
 
 
 def install(app: FastAPI, settings: Settings, package: Package) -> None:
-    """Build the CDS service into the app's state and allow browser clients (CORS, preflight included)."""
+    """Build the CDS service into the app's state (its store closed with the app)."""
     state = app.state.fhir_ldn
     service = CdsService.build(settings, package, state.terminology)
     state.extras[STATE_KEY] = service
     app.router.on_shutdown.append(service.store.dispose)  # close the database connections with the app
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Accept"],
-        max_age=600,
-    )
 
 
 def cds_of(request: Request) -> CdsService:
