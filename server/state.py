@@ -65,7 +65,7 @@ class Downloads:
                     continue
                 try:
                     built[version] = build_artifacts(package, target, snapshots=snapshots)
-                except FhirLdnError as exc:
+                except (FhirLdnError, ValueError, OSError) as exc:  # e.g. a conversion rule failing: 503, not no start
                     unavailable[version] = str(exc)
         if unavailable:
             log.warning("downloads unavailable until 'fhir-ldn setup' has run: %s", unavailable)
