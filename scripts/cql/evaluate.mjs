@@ -41,6 +41,7 @@ async function main() {
     valueSets[url] = { "": codes.map((c) => ({ system: c.system, code: c.code })) };
   }
   const codeService = new cql.CodeService(valueSets);
+  const source = cqlfhir.PatientSource.FHIRv401(); // parses the model info once; reset for every case
   const out = [];
   for (const item of input.cases) {
     try {
@@ -49,7 +50,7 @@ async function main() {
         parameters[name] = Array.isArray(value) ? value.map((r) => wrapper.wrap(r)) : wrapper.wrap(value);
       }
       const patient = item.resources.find((r) => r.resourceType === "Patient");
-      const source = cqlfhir.PatientSource.FHIRv401();
+      source.reset();
       source.loadBundles([
         { resourceType: "Bundle", type: "collection", entry: item.resources.map((resource) => ({ resource })) },
       ]);
