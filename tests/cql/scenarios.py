@@ -271,8 +271,38 @@ def _situations() -> list[Scenario]:
     ]
 
 
+EDGES_MG = (0.49, 0.5, 1, 1.01, 4.5, 4.51, 5, 5.01, 50)
+
+
+def _edges() -> list[Scenario]:
+    """The article's range edges, new LDN beside a current sertraline, and the same doses in mcg and g."""
+    out = []
+    for mg in EDGES_MG:
+        out.append(Scenario(f"edge: {mg} mg/day", [_order("ldn", "7243", mg)], [corpus.sertraline()]))
+        out.append(
+            Scenario(
+                f"edge: {mg * 1000:g} mcg/day",
+                [_order("ldn", "7243", None, dosageInstruction=_in(mg * 1000, "mcg"))],
+                [corpus.sertraline()],
+            )
+        )
+        out.append(
+            Scenario(
+                f"edge: {mg / 1000:g} g/day, current",
+                [corpus.sertraline()],
+                [_order("ldn", "7243", None, dosageInstruction=_in(mg / 1000, "g"))],
+            )
+        )
+    return out
+
+
+def _in(value: float, unit: str) -> list[Resource]:
+    dosage = corpus.daily(1)[0]
+    return [{**dosage, "doseAndRate": [{"doseQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}}]}]
+
+
 def scenarios() -> list[Scenario]:
     """Every scenario, names unique."""
-    out = _corpus() + _doses() + _situations()
+    out = _corpus() + _doses() + _situations() + _edges()
     assert len({s.name for s in out}) == len(out)
     return out
