@@ -61,7 +61,7 @@ def tools_dir() -> Path:
                 shutil.copyfile(SCRIPTS / name, target / name)
             npm = _require("npm")
             try:
-                done = subprocess.run(
+                done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
                     [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
                     cwd=target,
                     capture_output=True,
@@ -83,7 +83,7 @@ def tools_dir() -> Path:
 def _node(script: str, args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     folder = tools_dir()
     try:
-        return subprocess.run(
+        return subprocess.run(  # noqa: S603 - fixed arguments, no shell
             [_require("node"), str(folder / script), *args],
             cwd=folder,
             input=stdin,

@@ -26,11 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             elm = translate(source)
         except CqlError as exc:
-            print(exc.message, file=sys.stderr)
+            sys.stderr.write(exc.message + "\n")
             status = ExitCode.PACKAGE
             continue
         elm_path(source).write_text(elm, encoding="utf-8")
-        print(f"{source} -> {elm_path(source)}")
+        sys.stdout.write(f"{source} -> {elm_path(source)}\n")
     return int(status)
 
 

@@ -41,15 +41,13 @@ def _check_elm(text: str, location: str) -> None:
     for note in annotations:
         if isinstance(note, dict) and note.get("type") == "CqlToElmError":
             where = f"line {note.get('startLine')}, column {note.get('startChar')}"
+            severity, message = note.get("errorSeverity"), note.get("message")
             raise ResourceFileError(
-                f"the ELM records a translator {note.get('errorSeverity')} at {where} of the CQL: {note.get('message')}",
-                location=location,
+                f"the ELM records a translator {severity} at {where} of the CQL: {message}", location=location
             )
 
 
-def embed_content(
-    resource: Mapping[str, Any], read: Callable[[str], str], base: str, location: str
-) -> dict[str, Any]:
+def embed_content(resource: Mapping[str, Any], read: Callable[[str], str], base: str, location: str) -> dict[str, Any]:
     """The Library with each file-named attachment's text inline (`data`, base64), the canonical base rewritten.
 
     `read(name)` gives a file's text (raising ResourceFileError if it cannot be read).
