@@ -54,9 +54,9 @@ class EngineTerminology:
         if evaluation is None:
             return CodeCheck(None)
         if system is None:  # a bare code: the value set must place it in one of its systems
-            found = [m for (s, c), m in evaluation.members.items() if c == code]
-            if found:
-                return self._member(evaluation, found[0])
+            first = evaluation.first_with_code(code)
+            if first is not None:
+                return self._member(evaluation, first)
             return CodeCheck(False if not evaluation.unknown_systems and not evaluation.open_systems else None)
         member = evaluation.find(system, code)
         if member is not None:

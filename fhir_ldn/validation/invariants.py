@@ -184,6 +184,22 @@ class InvariantEvaluator:
         self._absent_results: dict[tuple[str, str], bool | str] = {}
         self._guard_results: dict[tuple[Guard, str], bool | str] = {}
 
+    def known(self, constraint: Constraint, focus: Any, present: Collection[str] | None) -> bool | str | None:
+        """The result when it is known without evaluating the expression on this node, else None."""
+        text = expression_for(constraint)
+        plan = plan_for(text)
+        if plan.expression is None:
+            return plan.error or "cannot compile"
+        if present is None:
+            return None
+        t = getattr(focus, "t", "")
+        if plan.focus_independent and plan.names.isdisjoint(present):
+            return self._absent_results.get((text, t))
+        for guard in plan.guards:
+            if guard.names.isdisjoint(present) and self._guard_results.get((guard, t)) is guard.decides_when:
+                return True
+        return None
+
     def evaluate(self, constraint: Constraint, ctx: Context, focus: Any, present: Collection[str] | None) -> bool | str:
         """True (holds), False (fails) or an error message (could not be evaluated)."""
         text = expression_for(constraint)

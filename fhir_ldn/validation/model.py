@@ -119,6 +119,7 @@ class Elem:
     # computed on first use by the walker (per compiled element, so never shared between registries)
     json_index: dict[str, tuple[Elem, str, bool]] | None = field(default=None, repr=False)
     required_children: frozenset[str] | None = field(default=None, repr=False)
+    child_order: dict[str, int] | None = field(default=None, repr=False)  # child name -> position in child_map
     is_array: bool = False  # repeats in JSON (the base definition allows more than one)
     value_constraints: tuple[Constraint, ...] | None = field(default=None, repr=False)  # all but ele-1
     _child_map: dict[str, Elem] | None = field(default=None, repr=False)

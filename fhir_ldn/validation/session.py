@@ -94,7 +94,7 @@ class ValidationEnvironment(Environment):
 
     def html_checks(self, item: Any, which: int, ctx: Context) -> bool:
         text = item.v if isinstance(item, FNode) else item
-        return isinstance(text, str) and xhtml.html_checks(text, which)
+        return isinstance(text, str) and xhtml.html_checks(text, which, self.walker)
 
     def slice(self, items: list[Any], profile: str, name: str, ctx: Context) -> list[Any]:
         from fhir_ldn.validation import slicing

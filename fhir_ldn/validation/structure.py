@@ -54,6 +54,7 @@ class Walker:
         self.bundle_resources: dict[str, dict[str, Any]] = {}
         self.conformance: dict[tuple[int, str], bool] = {}
         self.in_bundle = False  # set while the entries of a Bundle are walked
+        self.long_narratives: dict[str, xhtml.XhtmlReport] = {}  # see xhtml.inspect
 
     # -- issues ---------------------------------------------------------------------------------------
     def add(
@@ -285,12 +286,10 @@ class Walker:
                 groups[child.name] = items
             else:
                 group.extend(items)
-        required = _required_children(defn)
-        for name, child in defn.child_map().items():
-            found_items = groups.get(name)
-            if found_items is None and name not in required:
-                continue
-            items = found_items or []
+        child_map = defn.child_map()
+        for name in _checked_children(defn, groups):
+            child = child_map[name]
+            items = groups.get(name) or []
             if child.slicing is not None or child.slices:
                 assignments = slicing.assign(self, child, items, path, pointer, rc)
             else:
@@ -331,9 +330,11 @@ class Walker:
                 continue
             if c.best_practice and not session.options.best_practice:
                 continue
-            if ctx is None:
-                ctx = session.fhirpath_context(self, rc, focus, profile)
-            result = session.invariants.evaluate(c, ctx, focus, present)
+            result = session.invariants.known(c, focus, present)
+            if result is None:
+                if ctx is None:
+                    ctx = session.fhirpath_context(self, rc, focus, profile)
+                result = session.invariants.evaluate(c, ctx, focus, present)
             if result is True:
                 continue
             severity = "error" if c.severity == "error" else "warning"
@@ -351,6 +352,19 @@ class Walker:
 def focus_structure_url(focus: FNode) -> str:
     d = focus.d
     return d.structure.url if isinstance(d, Elem) else ""
+
+
+def _checked_children(defn: Elem, groups: dict[str, list[shape.Item]]) -> list[str]:
+    """The children present and those required, in definition order (only these need checking)."""
+    required = _required_children(defn)
+    names = list(groups)
+    names.extend(name for name in required if name not in groups)
+    if len(names) > 1:
+        order = defn.child_order
+        if order is None:
+            order = defn.child_order = {name: i for i, name in enumerate(defn.child_map())}
+        names.sort(key=order.__getitem__)
+    return names
 
 
 def _required_children(defn: Elem) -> frozenset[str]:
