@@ -121,7 +121,7 @@ class Elem:
     required_children: frozenset[str] | None = field(default=None, repr=False)
     child_order: dict[str, int] | None = field(default=None, repr=False)  # child name -> position in child_map
     is_array: bool = False  # repeats in JSON (the base definition allows more than one)
-    value_constraints: tuple[Constraint, ...] | None = field(default=None, repr=False)  # all but ele-1
+    value_constraints: tuple[Any, ...] | None = field(default=None, repr=False)  # all but ele-1, prepared
     _child_map: dict[str, Elem] | None = field(default=None, repr=False)
     _definitions: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
 from fhir_ldn.validation import cardinality, extensions, fixed, primitives, resources, shape, slicing, xhtml
-from fhir_ldn.validation.invariants import ele1_holds
+from fhir_ldn.validation.invariants import Prepared, ele1_holds, prepare
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
 from fhir_ldn.validation.model import CompiledStructure, Constraint, Elem
@@ -218,7 +218,7 @@ class Walker:
             )
         constraints = elem.value_constraints
         if constraints is None:
-            constraints = elem.value_constraints = tuple(c for c in elem.constraints if c.key != "ele-1")
+            constraints = elem.value_constraints = prepare(c for c in elem.constraints if c.key != "ele-1")
         if constraints:
             focus = FNode(value, ext, fhir_type, None)
             self.check_constraints(constraints, focus, path, pointer, rc, None, elem.structure.url)
@@ -304,7 +304,7 @@ class Walker:
 
     def check_constraints(
         self,
-        constraints: Iterable[Constraint],
+        constraints: Iterable[Prepared],
         focus: FNode,
         path: str,
         pointer: Pointer,
@@ -314,7 +314,8 @@ class Walker:
     ) -> None:
         session = self.session
         ctx = None
-        for c in constraints:
+        for prepared in constraints:
+            c = prepared[0]
             if c.key == "dom-3":
                 continue  # checked natively for every contained resource (resources.check_contained_used)
             if c.key == "ele-1":
@@ -330,7 +331,7 @@ class Walker:
                 continue
             if c.best_practice and not session.options.best_practice:
                 continue
-            result = session.invariants.known(c, focus, present)
+            result = session.invariants.known(prepared, focus, present)
             if result is None:
                 if ctx is None:
                     ctx = session.fhirpath_context(self, rc, focus, profile)
@@ -376,7 +377,7 @@ def _required_children(defn: Elem) -> frozenset[str]:
     return defn.required_children
 
 
-def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> list[Constraint]:
+def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> tuple[Prepared, ...]:
     out: list[Constraint] = list(elem.constraints)
     keys = {c.key for c in out}
     for source in [defn, *roots]:
@@ -386,4 +387,4 @@ def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> list[Constr
             if c.key not in keys:
                 keys.add(c.key)
                 out.append(c)
-    return out
+    return prepare(out)
