@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
-from fhir_ldn.validation import cardinality, extensions, fixed, primitives, resources, shape, slicing, xhtml
+from fhir_ldn.validation import (
+    cardinality,
+    extension_context,
+    extensions,
+    fixed,
+    primitives,
+    resources,
+    shape,
+    slicing,
+    xhtml,
+)
 from fhir_ldn.validation.invariants import Prepared, ele1_holds, prepare
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
@@ -55,6 +65,7 @@ class Walker:
         self.conformance: dict[tuple[int, str], bool] = {}
         self.in_bundle = False  # set while the entries of a Bundle are walked
         self.long_narratives: dict[str, xhtml.XhtmlReport] = {}  # see xhtml.inspect
+        self.host: extension_context.Host | None = None  # the element whose extensions are being walked
 
     # -- issues ---------------------------------------------------------------------------------------
     def add(
@@ -125,6 +136,8 @@ class Walker:
         if tcode == "Extension":
             defn = extensions.definition(self, obj, profiles, path, pointer)
             if defn is not None:
+                if defn.structure.type == "Extension":
+                    extension_context.check(self, defn.structure, self.host)
                 if type_root is not None and defn is not type_root:
                     roots.append(type_root)
                 return defn, roots
@@ -146,7 +159,14 @@ class Walker:
         defn, roots = self.definition(elem, tcode, obj, path, pointer)
         if defn is None:
             return
-        present = self.children(obj, defn, path, pointer, rc, is_resource=elem.structure.root is elem)
+        is_resource = elem.structure.root is elem
+        if "extension" in obj or "modifierExtension" in obj:
+            outer = self.host
+            self.host = extension_context.Host(obj, None, elem, tcode, path, pointer, is_resource, rc)
+            present = self.children(obj, defn, path, pointer, rc, is_resource=is_resource)
+            self.host = outer
+        else:
+            present = self.children(obj, defn, path, pointer, rc, is_resource=is_resource)
         key = (elem, defn, *roots)
         constraints = self.session.merged_constraints.get(key)
         if constraints is None:
@@ -211,7 +231,10 @@ class Walker:
             else:
                 root = self.registry.type_root(tcode) if not tcode.startswith("System.") else None
                 if root is not None:
+                    outer = self.host
+                    self.host = extension_context.Host(value, ext, elem, fhir_type, path, pointer, False, rc)
                     present = self.children(ext, root, path, pointer, rc, primitive_ext=True)
+                    self.host = outer
         if not ele1_holds(value, ext):
             self.add(
                 "error", "invariant", path, pointer, ELE_1_TEXT, "http://hl7.org/fhir/StructureDefinition/Element#ele-1"
