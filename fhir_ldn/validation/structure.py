@@ -26,6 +26,7 @@ from fhir_ldn.validation import (
 from fhir_ldn.validation.invariants import Prepared, ele1_holds, prepare
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
+from fhir_ldn.validation.lenient_json import Note
 from fhir_ldn.validation.model import CompiledStructure, Constraint, Elem
 from fhir_ldn.work_budget import check_budget
 
@@ -54,8 +55,16 @@ def _is_resource_id(elem: Elem) -> bool:
 class Walker:
     """Walks instances and records issues (deduplicated by severity, code, expression and text)."""
 
-    def __init__(self, session: Session, duplicates: dict[int, list[str]] | None = None, *, xml: bool = False):
+    def __init__(
+        self,
+        session: Session,
+        duplicates: dict[int, list[str]] | None = None,
+        *,
+        xml: bool = False,
+        notes: dict[int, list[Note]] | None = None,
+    ):
         self.session = session
+        self.notes = notes or {}  # problems the lenient JSON reading found, by id of the object (lenient_json)
         self.xml = xml  # XML input: the reader already reported lexical and empty-element problems
         self.registry = session.registry
         self.duplicates = duplicates or {}
@@ -264,6 +273,8 @@ class Walker:
     ) -> set[str]:
         """Check every property of `obj` against `defn`'s children; returns the names of the elements present."""
         index = shape.json_names(defn)
+        if self.notes:
+            self._lenient_notes(obj, index, path, pointer)
         dupes = self.duplicates.get(id(obj))
         if dupes:
             for name in dupes:
@@ -324,6 +335,19 @@ class Walker:
                 else:
                     self.complex(item.value, target, item.type, item.path, item.pointer, rc)
         return set(groups)
+
+    def _lenient_notes(
+        self, obj: dict[str, Any], index: dict[str, tuple[Elem, str, bool]], path: str, pointer: Pointer
+    ) -> None:
+        for key, text, message_id in self.notes.pop(id(obj), ()):
+            found = index.get(key) if key is not None else None
+            if key is None:
+                where = path
+            elif found is not None and found[0].is_choice:
+                where = f"{path}.{found[0].name}.ofType({found[1]})"
+            else:
+                where = f"{path}.{found[0].name if found is not None else key}"
+            self.add("error", "invalid", where, pointer, text, message_id)
 
     def check_constraints(
         self,

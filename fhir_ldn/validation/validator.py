@@ -125,7 +125,7 @@ class Validator:
             text = f"Error parsing JSON: {exc}"
             issue = Issue("fatal", "invalid", text, line=exc.line, column=exc.column, message_id="Error_parsing_JSON_")
             return ValidationResult([issue])
-        walker = Walker(self.session, doc.duplicates)
+        walker = Walker(self.session, doc.duplicates, notes=doc.notes)
         _check_type(walker, doc.data, expected_type)
         walker.validate_resource(doc.data, str(_type_of(doc.data)), (), None, profiles)
         return finish(walker.issues, doc if positions else None)
