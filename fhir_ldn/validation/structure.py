@@ -17,6 +17,7 @@ from fhir_ldn.validation import (
     extension_context,
     extensions,
     fixed,
+    limits,
     primitives,
     resources,
     shape,
@@ -185,6 +186,8 @@ class Walker:
             self.check_constraints(constraints, focus, path, pointer, rc, present, elem.structure.url)
         if elem.fixed is not None or elem.pattern is not None:
             fixed.check(self, obj, None, elem, path, pointer)
+        if elem.min_value is not None or elem.max_value is not None:
+            limits.check_quantity(self, obj, elem, path, pointer)
         if tcode == "Coding":
             self.session.bindings.check_coding(self, obj, path, pointer)
         elif tcode == "Reference":
@@ -256,6 +259,8 @@ class Walker:
             self.check_constraints(constraints, focus, path, pointer, rc, None, elem.structure.url)
         if value is not None and (elem.fixed is not None or elem.pattern is not None):
             fixed.check(self, value, ext, elem, path, pointer)
+        if value is not None and (elem.min_value is not None or elem.max_value is not None):
+            limits.check_primitive(self, value, fhir_type, elem, path, pointer)
         if value is not None and elem.binding is not None and fhir_type in _CODED:
             self.session.bindings.check(self, value, elem, fhir_type, path, pointer, rc.resource)
         del present
