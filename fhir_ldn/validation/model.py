@@ -110,6 +110,7 @@ class Elem:
     constraints: tuple[Constraint, ...] = ()
     content_reference: str | None = None
     max_length: int | None = None
+    min_length: int | None = None  # the minLength extension on the element definition
     min_value: Any = None
     max_value: Any = None
     regex: str | None = None
@@ -253,6 +254,17 @@ def _slicing(ed: dict[str, Any]) -> Slicing | None:
     return Slicing(discriminators, str(s.get("rules", "open")), bool(s.get("ordered", False)))
 
 
+MIN_LENGTH_EXTENSION = "http://hl7.org/fhir/StructureDefinition/minLength"
+
+
+def _min_length(ed: dict[str, Any]) -> int | None:
+    for ext in ed.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == MIN_LENGTH_EXTENSION:
+            value = ext.get("valueInteger")
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None
+
+
 def _prefixed(ed: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
     for key, value in ed.items():
         if key.startswith(prefix) and len(key) > len(prefix) and key[len(prefix)].isupper():
@@ -315,6 +327,7 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
         constraints=_constraints(ed),
         content_reference=ed.get("contentReference"),
         max_length=ed.get("maxLength") if isinstance(ed.get("maxLength"), int) else None,
+        min_length=_min_length(ed),
         min_value=_prefixed(ed, "minValue"),
         max_value=_prefixed(ed, "maxValue"),
         regex=regex,

@@ -293,8 +293,11 @@ def check_primitive(type_code: str, text: str, regex: str | None = None) -> list
     return findings
 
 
-def check_length(text: str, max_length: int | None) -> list[Finding]:
+def check_length(text: str, max_length: int | None, min_length: int | None = None) -> list[Finding]:
     if max_length is not None and len(text) > max_length:
         msg = f"value is longer than permitted maximum length of {max_length}"
         return [_error("Type_Specific_Checks_DT_Primitive_Length", msg)]
+    if min_length is not None and len(text) < min_length:
+        msg = f"Value '{text}' is shorter than permitted minimum length of {min_length}"
+        return [_error("Type_Specific_Checks_DT_String_Length_Min", msg)]
     return []

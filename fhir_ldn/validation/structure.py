@@ -223,7 +223,9 @@ class Walker:
                             )
                             message_id = "Resource_RES_ID_Malformed"
                     self.add(severity, code, path, pointer, message, message_id)
-                for severity, code, message_id, message in primitives.check_length(text, elem.max_length):
+                for severity, code, message_id, message in primitives.check_length(
+                    text, elem.max_length, elem.min_length
+                ):
                     self.add(severity, code, path, pointer, message, message_id)
                 element_regex = elem.raw.get("_regex")
                 if isinstance(element_regex, str):
