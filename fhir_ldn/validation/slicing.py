@@ -259,6 +259,8 @@ def _discriminator_matches(
         if target is None or not target.types:
             return True
         codes = {t.code for t in target.types}
+        if target.is_choice and target.slices:  # contentString in a slice: the slice's content[x] is a string
+            codes = {t.code for s in target.slices for t in s.types} or codes
         nodes = _instance_nodes(walker, item, path, rc, slice_elem)
         return any(isinstance(n, FNode) and n.t in codes for n in nodes)
     if kind == "profile":
