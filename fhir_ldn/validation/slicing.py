@@ -255,7 +255,14 @@ def _discriminator_matches(
             return not present
         return True
     if kind == "type":
-        target, _ = _definition_at(walker, slice_elem, path)
+        target, targets = _definition_at(walker, slice_elem, path)
+        if _split_path(path)[-1:] == ["resolve()"]:  # the type of the resource referred to: its target profiles'
+            structures = [walker.registry.compiled(p) for p in targets]
+            codes = {s.type for s in structures if s is not None}
+            if not codes or len(codes) < len(targets):
+                return True
+            nodes = _instance_nodes(walker, item, path, rc, slice_elem)
+            return any(isinstance(n, FNode) and n.t in codes for n in nodes)
         if target is None or not target.types:
             return True
         codes = {t.code for t in target.types}
