@@ -224,6 +224,8 @@ def _discriminator_matches(
         if target is None:
             return True
         expected = target.fixed or target.pattern
+        if expected is None and target.max == 0:  # the slice's value is the absence of the element
+            return not _instance_nodes(walker, item, path, rc, slice_elem)
         if expected is None:
             sliced_values = [e for e in _sliced_definitions_at(slice_elem, path) if e.fixed or e.pattern]
             if sliced_values:  # the path runs through required slices that fix the value (code.coding.code)
