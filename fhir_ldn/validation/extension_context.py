@@ -3,7 +3,8 @@
 An element context names a path or type the host (the element the extension is on) must have: the host's own
 path (`Patient.name`), the base path it was defined at (`Resource.meta`), the path with the resource type replaced by
 one it specialises (`DomainResource.text`), or its type and the types that type specialises (`HumanName`,
-`BackboneElement`, `Element`; `Patient`, `DomainResource`, `Resource` for a resource). An extension context names the
+`BackboneElement`; `Patient`, `DomainResource`, `Resource` for a resource; `Element` and `Base` allow any host). An
+extension context names the
 url of the extension the host must be; a fhirpath context is an expression, evaluated on the resource, whose result
 must contain the host. Each contextInvariant, evaluated on the host, must be true. As in the HL7 validator, a
 failure is an error on the host.
@@ -89,8 +90,8 @@ def _allowed(walker: Walker, host: Host, contexts: list[dict[str, Any]]) -> bool
         if not isinstance(expression, str):
             return True
         if kind == "element":
-            if "#" in expression:
-                return True  # a path in another profile: not checked
+            if "#" in expression or expression in ("Element", "Base"):
+                return True  # a path in another profile: not checked; Element and Base: anywhere (HL7 validator)
             if names is None:
                 names = host_names(walker, host)
             if expression in names:

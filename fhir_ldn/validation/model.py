@@ -307,7 +307,10 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
         if ext.get("url") == CONTENT_REF_PROFILE_EXT:
             raw = {**ed, "_content_profile": ext.get("valueUri") or ext.get("valueCanonical")}
     base = ed.get("base")
-    many = _max(ed.get("max")) != 1 or (isinstance(base, dict) and base.get("max") not in (None, "0", "1"))
+    if isinstance(base, dict) and isinstance(base.get("max"), str):  # JSON arrays follow the base definition
+        many = base["max"] not in ("0", "1")
+    else:
+        many = _max(ed.get("max")) != 1
     return Elem(
         structure=structure,
         is_array=many,

@@ -190,7 +190,8 @@ def _extension_slice(elem: Elem, url: str) -> Elem | None:
         return None
     for s in ext.slices:
         if any(url in t.profiles for t in s.types):
-            return s
+            required = [r for r in s.slices if r.min >= 1]
+            return required[0] if len(required) == 1 else s  # a required re-slice is what the slice holds
     return None
 
 
@@ -224,6 +225,11 @@ def _discriminator_matches(
         if target is None:
             return True
         expected = target.fixed or target.pattern
+        if expected is None and target.is_choice:  # valueCode fixed in the slice: a type slice of value[x]
+            typed = [t for t in target.slices if t.fixed or t.pattern]
+            if len(typed) == 1 and typed[0].min >= 1:
+                target = typed[0]
+                expected = target.fixed or target.pattern
         if expected is None and target.max == 0:  # the slice's value is the absence of the element
             return not _instance_nodes(walker, item, path, rc, slice_elem)
         if expected is None:
