@@ -4,9 +4,8 @@ An element context names a path or type the host (the element the extension is o
 path (`Patient.name`), the base path it was defined at (`Resource.meta`), the path with the resource type replaced by
 one it specialises (`DomainResource.text`), or its type and the types that type specialises (`HumanName`,
 `BackboneElement`; `Patient`, `DomainResource`, `Resource` for a resource; `Element` and `Base` allow any host). An
-extension context names the
-url of the extension the host must be; a fhirpath context is an expression, evaluated on the resource, whose result
-must contain the host. Each contextInvariant, evaluated on the host, must be true. As in the HL7 validator, a
+extension context names the url of the extension the host must be; a fhirpath context is an expression, evaluated
+on the resource, whose result must contain the host. Each contextInvariant, evaluated on the host, must be true. As in the HL7 validator, a
 failure is an error on the host.
 """
 
