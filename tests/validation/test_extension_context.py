@@ -81,8 +81,9 @@ def test_element_and_fhirpath_contexts(
 
 
 def test_extension_context_names_the_extension_it_may_be_in() -> None:
-    inner = {"url": "http://hl7.org/fhir/StructureDefinition/patient-cadavericDonor", "valueBoolean": True}
-    validator = _validator(_extension([{"type": "extension", "expression": inner["url"]}]))
+    donor = "http://hl7.org/fhir/StructureDefinition/patient-cadavericDonor"
+    inner: dict[str, Any] = {"url": donor, "valueBoolean": True}
+    validator = _validator(_extension([{"type": "extension", "expression": donor}]))
     inside = {**inner, "extension": [EXT]}
     assert not [
         e

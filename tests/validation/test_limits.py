@@ -33,7 +33,11 @@ def test_dates_and_durations() -> None:
 
 
 def test_numbers_and_quantities() -> None:
-    value = {"id": "Observation.value[x]", "path": "Observation.value[x]", "type": [{"code": "Quantity"}]}
+    value: dict[str, Any] = {
+        "id": "Observation.value[x]",
+        "path": "Observation.value[x]",
+        "type": [{"code": "Quantity"}],
+    }
     limit = {"value": 0, "system": "http://unitsofmeasure.org", "code": "kg"}
     quantity = {**value, "minValueQuantity": limit}
     obs = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
