@@ -1,12 +1,13 @@
 """Where an extension may be used: its definition's `context` (element, extension, fhirpath) and `contextInvariant`.
 
 An element context names a path or type the host (the element the extension is on) must have: the host's own
-path (`Patient.name`), the base path it was defined at (`Resource.meta`), the path with the resource type replaced by
-one it specialises (`DomainResource.text`), or its type and the types that type specialises (`HumanName`,
-`BackboneElement`; `Patient`, `DomainResource`, `Resource` for a resource; `Element` and `Base` allow any host). An
-extension context names the url of the extension the host must be; a fhirpath context is an expression, evaluated
-on the resource, whose result must contain the host. Each contextInvariant, evaluated on the host, must be true. As in the HL7 validator, a
-failure is an error on the host.
+path (`Patient.name`), the base path it was defined at (`Resource.meta`), the path it refers to (a content reference),
+the path with the resource type replaced by one it specialises (`DomainResource.text`), or its type and the types
+that type specialises (`HumanName`, `BackboneElement`; `Patient`, `DomainResource`, `Resource` for a resource, and
+`CanonicalResource` for one with a url, version and status; `Element` and `Base` allow any host). An extension
+context names the url of the extension the host must be; a fhirpath context is an expression, evaluated on the
+resource, whose result must contain the host. Each contextInvariant, evaluated on the host, must be true. As in
+the HL7 validator, a failure is an error on the host, and the latest version of an extension's definition is used.
 """
 
 from __future__ import annotations
@@ -57,8 +58,14 @@ def host_names(walker: Walker, host: Host) -> list[str]:
     """The paths and types an element context may name to allow the host."""
     registry = walker.registry
     if host.is_resource:
-        return list(registry.ancestors(host.type_code))
+        names = list(registry.ancestors(host.type_code))
+        root = registry.type_root(host.type_code)
+        if root is not None and {"url", "version", "status"} <= set(root.child_map()):
+            names.extend(("CanonicalResource", "MetadataResource"))  # interfaces, not ancestors, in R5
+        return names
     names = [host.elem.path, _instance_element_path(host.path)]
+    if host.elem.content_reference:  # OperationDefinition.parameter.part is a parameter
+        names.append(host.elem.content_reference.rpartition("#")[2])
     base = host.elem.raw.get("base")
     if isinstance(base, dict) and isinstance(base.get("path"), str):
         names.append(base["path"])
