@@ -293,6 +293,16 @@ def check_primitive(type_code: str, text: str, regex: str | None = None) -> list
     return findings
 
 
+MAX_STRING_LENGTH = 1048576  # bytes of UTF-8: the HL7 validator's limit for any primitive value but base64Binary
+
+
+def check_megabyte(text: str) -> list[Finding]:
+    if len(text.encode("utf-8")) > MAX_STRING_LENGTH:
+        msg = f"value is longer than permitted maximum length of 1 MB ({MAX_STRING_LENGTH} bytes)"
+        return [_error("Type_Specific_Checks_DT_String_Length", msg)]
+    return []
+
+
 def check_length(text: str, max_length: int | None, min_length: int | None = None) -> list[Finding]:
     if max_length is not None and len(text) > max_length:
         msg = f"value is longer than permitted maximum length of {max_length}"

@@ -223,6 +223,9 @@ class Walker:
                             )
                             message_id = "Resource_RES_ID_Malformed"
                     self.add(severity, code, path, pointer, message, message_id)
+                if len(text) > primitives.MAX_STRING_LENGTH // 4 and fhir_type != "base64Binary":
+                    for severity, code, message_id, message in primitives.check_megabyte(text):
+                        self.add(severity, code, path, pointer, message, message_id)
                 for severity, code, message_id, message in primitives.check_length(
                     text, elem.max_length, elem.min_length
                 ):
@@ -243,6 +246,11 @@ class Walker:
                     "THIS_PROPERTY_MUST_BE_AN_OBJECT_NOT_",
                 )
             else:
+                if _is_resource_id(elem):
+                    for extension in ext.get("extension") or []:
+                        url = extension.get("url") if isinstance(extension, dict) else None
+                        text = f"Extensions are not allowed on Resource.id ('{url}')"
+                        self.add("error", "business-rule", path, pointer, text, "RESOURCE_ID_NO_EXTENSIONS")
                 root = self.registry.type_root(tcode) if not tcode.startswith("System.") else None
                 if root is not None:
                     outer = self.host
