@@ -189,7 +189,7 @@ def _slicing_validator(sd: dict[str, Any]) -> Validator:
 
 def test_a_prohibited_discriminator_element_marks_its_slice() -> None:
     url = "http://example.net/StructureDefinition/telecoms"
-    elements = [
+    elements: list[dict[str, Any]] = [
         {
             "id": "Patient.telecom",
             "path": "Patient.telecom",
@@ -214,7 +214,7 @@ def test_a_prohibited_discriminator_element_marks_its_slice() -> None:
 
 def test_a_type_discriminator_on_a_choice_typed_in_each_slice() -> None:
     url = "http://example.net/StructureDefinition/payloads"
-    elements = [
+    elements: list[dict[str, Any]] = [
         {
             "id": "Communication.payload",
             "path": "Communication.payload",
