@@ -114,6 +114,22 @@ def _allowed(walker: Walker, host: Host, contexts: list[dict[str, Any]]) -> bool
     return False
 
 
+# Contexts the HL7 validator corrects (FHIR-13328): the type extensions are used on ElementDefinition.type, whatever
+# their definitions say (fhir-type's first context is replaced; regex is allowed there too).
+_FHIR_TYPE = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+_REGEX = "http://hl7.org/fhir/StructureDefinition/regex"
+_ON_TYPE = {"type": "element", "expression": "ElementDefinition.type"}
+
+
+def _contexts(url: str, sd: dict[str, Any]) -> list[dict[str, Any]]:
+    contexts = [c for c in sd.get("context") or [] if isinstance(c, dict)]
+    if url == _FHIR_TYPE and contexts:
+        contexts[0] = _ON_TYPE
+    elif url == _REGEX:
+        contexts.append(_ON_TYPE)
+    return contexts
+
+
 def check(walker: Walker, structure: CompiledStructure, host: Host | None) -> None:
     """Report an extension used where its definition does not allow it."""
     if host is None:
@@ -121,7 +137,7 @@ def check(walker: Walker, structure: CompiledStructure, host: Host | None) -> No
     sd = structure.resource
     url = structure.url
     shown = f"{url} v{structure.version}" if structure.version else url
-    contexts = [c for c in sd.get("context") or [] if isinstance(c, dict)]
+    contexts = _contexts(url, sd)
     if contexts and not _allowed(walker, host, contexts):
         listed = ", ".join(f"{_PREFIX.get(str(c.get('type')), '?')}:{c.get('expression')}" for c in contexts)
         here = ", ".join(dict.fromkeys([host.type_code, _instance_element_path(host.path)]))
