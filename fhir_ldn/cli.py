@@ -121,6 +121,8 @@ def _setup(args: argparse.Namespace, settings: Settings) -> ExitCode:
             ensure_package(name, package_version, report=_say)
     if args.examples:
         ensure_package("hl7.fhir.r5.examples", "5.0.0", report=_say)
+        if any(release_for(version).version == "4.0.1" for version in args.fhir_version):
+            ensure_package("hl7.fhir.r4.examples", "4.0.1", report=_say)
     return ExitCode.OK
 
 
@@ -183,7 +185,10 @@ def parser() -> argparse.ArgumentParser:
     recognition.set_defaults(run=_recognition)
     setup = add_command(sub, "setup", "download the FHIR definitions (R5, R4B, R4) into the FHIR package cache (once)")
     setup.add_argument(
-        "--examples", action="store_true", help="also install hl7.fhir.r5.examples#5.0.0 (default: not installed)"
+        "--examples",
+        action="store_true",
+        help="also install hl7.fhir.r5.examples#5.0.0, and hl7.fhir.r4.examples#4.0.1 with --fhir-version 4.0.1 "
+        "(default: not installed)",
     )
     setup.add_argument(
         "--fhir-version",

@@ -26,8 +26,12 @@ DESCRIPTIONS: dict[str, str] = {
     "the table between its markers in that file (the README's copy is kept current this way).",
     "setup": "Put the official FHIR packages the validator, FHIR XML and /downloads need into the FHIR package "
     "cache: hl7.fhir.r5.core#5.0.0 and hl7.fhir.uv.extensions.r5#5.3.0-ballot-tc1 (17.5 MB to download, about "
-    "115 MB on disk); --examples adds hl7.fhir.r5.examples#5.0.0 (16.6 MB, 147 MB on disk), which the test suite "
-    "uses. Each is fetched once with 'npm pack' from the npm registry, its sha512 checked against a pinned value, "
+    "115 MB on disk), and the R4B and R4 core packages the converted builds read (hl7.fhir.r4b.core#4.3.0; "
+    "hl7.fhir.r4.core#4.0.1, assembled from the specification's definitions bundles); --fhir-version adds that "
+    "version's extensions package for the validator; --examples adds hl7.fhir.r5.examples#5.0.0 (16.6 MB, "
+    "147 MB on disk), and with "
+    "--fhir-version 4.0.1 also hl7.fhir.r4.examples#4.0.1 (18.8 MB, 191 MB on disk), which the test suite uses. "
+    "Each is fetched once with 'npm pack' from the npm registry, its sha512 checked against a pinned value, "
     "and extracted to <cache>/<name>#<version>/package/. It prints what it downloads, its progress and when it is "
     "done, or that the cache already has it.",
     "validate": "Validate FHIR R5 resources (JSON or XML files, or folders of them) against the R5 core, the "

@@ -8,7 +8,8 @@ response::
     FhirLdnError                      (500, exception)   base class, never raised itself
     ├── PackageError                  (500, invalid)     the knowledge package cannot be loaded/built
     │   ├── ResourceFileError         (500, structure)   a file in resources/ or profiles/ is not a resource
-    │   └── PackageIntegrityError     (500, invalid)     broken reference, duplicate id, unverified code...
+    │   ├── PackageIntegrityError     (500, invalid)     broken reference, duplicate id, unverified code...
+    │   └── CqlError                  (500, invalid)     the CQL does not translate, or the CQL tools cannot run
     ├── RequestError                  (400, invalid)     the client sent something wrong
     │   ├── NotFoundError             (404, not-found)   unknown resource, operation or service
     │   ├── UnauthorizedError         (401, login)       a CDS client's JWT is missing or invalid (no details)
@@ -109,6 +110,10 @@ class PackageIntegrityError(PackageError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class CqlError(PackageError):
+    """The package's CQL has translator errors or warnings, or the pinned CQL tools (node, npm) cannot run."""
 
 
 class RequestError(FhirLdnError):

@@ -36,6 +36,18 @@ _OUTSIDE = {
     "S": f"[^{_SPACE}]",
 }
 _INSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
+# Java's classes (java.util.regex without UNICODE_CHARACTER_CLASS), which the HL7 validator runs the primitive
+# types' regexes with: ASCII only, so a no-break space is not `\s`
+_JAVA_WORD, _JAVA_SPACE = "a-zA-Z_0-9", r"\t\n\x0b\f\r "
+_JAVA_OUTSIDE = {
+    "d": "[0-9]",
+    "D": "[^0-9]",
+    "w": f"[{_JAVA_WORD}]",
+    "W": f"[^{_JAVA_WORD}]",
+    "s": f"[{_JAVA_SPACE}]",
+    "S": f"[^{_JAVA_SPACE}]",
+}
+_JAVA_INSIDE = {"d": "0-9", "w": _JAVA_WORD, "s": _JAVA_SPACE}
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
@@ -51,8 +63,10 @@ def _code_point(pattern: str, i: int, digits: int) -> tuple[str, int]:
     return f"\\x{{{hex_digits}}}", i + 2 + digits
 
 
-def to_re2_syntax(pattern: str) -> str:
-    """The pattern in RE2's syntax with Python's meaning (see the module docstring)."""
+def to_re2_syntax(pattern: str, *, java_classes: bool = False) -> str:
+    """The pattern in RE2's syntax with Python's meaning (see the module docstring); `java_classes`: `\\d`, `\\w`
+    and `\\s` (and negations) as Java has them, ASCII only."""
+    outside, inside = (_JAVA_OUTSIDE, _JAVA_INSIDE) if java_classes else (_OUTSIDE, _INSIDE)
     out: list[str] = []
     in_class = False
     i = 0
@@ -60,7 +74,7 @@ def to_re2_syntax(pattern: str) -> str:
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
             nxt = pattern[i + 1]
-            table = _INSIDE if in_class else _OUTSIDE
+            table = inside if in_class else outside
             if nxt in table:
                 out.append(table[nxt])
             elif nxt == "Z" and not in_class:
@@ -174,12 +188,15 @@ def _expand(replacement: str, match: Any) -> str:
 
 
 @lru_cache(maxsize=512)
-def compile_regex(pattern: str, *, dot_all: bool = False) -> LinearRegex:
-    """The pattern compiled by RE2 (cached); RegexRefusedError if it is refused (see the module docstring)."""
+def compile_regex(pattern: str, *, dot_all: bool = False, java_classes: bool = False) -> LinearRegex:
+    """The pattern compiled by RE2 (cached); RegexRefusedError if it is refused (see the module docstring).
+
+    `java_classes`: character classes as Java's (ASCII), for the FHIR primitive types' regexes, which the HL7
+    validator runs with java.util.regex."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise RegexRefusedError(f"the regular expression is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        translated = to_re2_syntax(pattern)
+        translated = to_re2_syntax(pattern, java_classes=java_classes)
     except RegexRefusedError as exc:
         raise RegexRefusedError(f"the regular expression '{pattern}' is refused: {exc}") from None
     test = _compile(pattern, translated, dot_all=dot_all, capture=False)

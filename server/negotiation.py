@@ -16,7 +16,7 @@ from fhir_ldn.errors import (
     RequestError,
     UnsupportedMediaTypeError,
 )
-from fhir_ldn.formats.decimal_json import dumps as dumps_keeping_decimals
+from fhir_ldn.formats.decimal_json import dumps_compact
 from fhir_ldn.formats.decimal_json import loads as loads_keeping_decimals
 from fhir_ldn.formats.json_bytes import dump_bytes
 from fhir_ldn.formats.xml import XmlFormatError, parse_xml_resource, resource_to_xml
@@ -124,7 +124,7 @@ def render(
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise BusinessRuleError(f"the result cannot be written as FHIR XML ({first}); ask for JSON") from exc
         return Response(xml, status_code=status, media_type=FHIR_XML + suffix, headers=headers)
-    body = dump_bytes(resource) if pretty else dumps_keeping_decimals(resource, indent=None).encode("utf-8")
+    body = dump_bytes(resource) if pretty else dumps_compact(resource)
     return Response(body, status_code=status, media_type=FHIR_JSON + suffix, headers=headers)
 
 

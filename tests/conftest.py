@@ -7,6 +7,7 @@ and the HL7 conformance suites. A test that needs one of them skips, naming what
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ def knowledge_copy(tmp_path: Path) -> Settings:
         (tmp_path / name).mkdir()
         for src in (REPO / name).glob("*.json"):
             (tmp_path / name / src.name).write_bytes(src.read_bytes())
+    shutil.copytree(REPO / "resources" / "cql", tmp_path / "resources" / "cql")  # the Library's CQL and ELM
     return Settings(resources_dir=tmp_path / "resources", profiles_dir=tmp_path / "profiles")
 
 

@@ -254,3 +254,28 @@ def test_setup_says_what_it_downloads_and_what_the_cache_has(
         assert lines[0].startswith("x.y#1.0.0: ")
         assert expected in lines[0]
     assert lines == [f"x.y#1.0.0: already in the FHIR package cache ({cache / 'x.y#1.0.0'}), nothing to download"]
+
+
+@pytest.mark.parametrize(
+    ("versions", "examples"),
+    [
+        ([], [("hl7.fhir.r5.examples", "5.0.0")]),
+        (["--fhir-version", "4.0.1"], [("hl7.fhir.r5.examples", "5.0.0"), ("hl7.fhir.r4.examples", "4.0.1")]),
+        (["--fhir-version", "4.3.0"], [("hl7.fhir.r5.examples", "5.0.0")]),
+    ],
+)
+def test_setup_examples_follow_the_fhir_versions_asked_for(
+    monkeypatch: pytest.MonkeyPatch, versions: list[str], examples: list[tuple[str, str]]
+) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def record(name: str, version: str, *args: object, **kwargs: object) -> Path:
+        asked.append((name, version))
+        return Path()
+
+    monkeypatch.setattr("fhir_ldn.core_defs.ensure_package", record)
+    monkeypatch.setattr("fhir_ldn.core_defs.cache.ensure_package", record)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["setup", "--examples", *versions])
+    assert exit_info.value.code == ExitCode.OK
+    assert [p for p in asked if ".examples" in p[0]] == examples

@@ -163,6 +163,16 @@ def test_python_syntax_is_translated_to_re2_with_python_meaning() -> None:
     assert not compile_regex(r"\w").search("!")
 
 
+def test_java_classes_are_ascii_as_the_hl7_validator_runs_primitive_regexes() -> None:
+    code = r"[^\s]+(\s[^\s]+)*"  # the R4 `code` regex; v2-0550 has codes ending in a no-break space
+    assert compile_regex(code, java_classes=True).fullmatch("CHEST\u00a0")
+    assert not compile_regex(code).fullmatch("CHEST\u00a0")  # Python's (Unicode) \s: a trailing space
+    assert not compile_regex(code, java_classes=True).fullmatch("a\tb ")
+    assert not compile_regex(r"\d", java_classes=True).fullmatch("١")
+    assert compile_regex(r"[\w]+\W", java_classes=True).fullmatch("a_9!")
+    assert not compile_regex(r"\w", java_classes=True).fullmatch("é")
+
+
 def test_fhirpath_regex_functions_run_in_linear_time() -> None:
     text = "a" * 60 + "!"
     assert compile_expression(f"'{text}'.matches('^(a+)+$')").evaluate({}) == [False]

@@ -29,6 +29,9 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
     ("hl7.fhir.r5.examples", "5.0.0"): (
         "sha512-+fOu1d5DqAQMorvTVx0bYrnTPl+Z2YovBkLMcJf6E+jMh61+SbeAEWqzxyO/wE7LBots7hBXwy8tN7n6iBRjOw=="
     ),
+    ("hl7.fhir.r4.examples", "4.0.1"): (
+        "sha512-DXBdIZOeQaSKIgCU7w6HOC7sw/6BzylmipLkBW4f//pT+Bc94x+8LImwTdvaNThPJoOzpBzvxAzNqjeu3X/zLw=="
+    ),
     ("hl7.fhir.r4b.core", "4.3.0"): (
         "sha512-2Xa3QB5PQxNchsA8chSq3OLMHJf55iEc44bZCFaRarX6Leo8qjeTXSq4RNSMpvKtfG4u7CkWpEmlQtb0rwLWFw=="
     ),
@@ -45,6 +48,7 @@ PINNED_PACKAGES: dict[tuple[str, str], str] = {
 DOWNLOAD_BYTES: dict[tuple[str, str], int] = {
     ("hl7.fhir.r5.core", "5.0.0"): 16_324_751,
     ("hl7.fhir.r5.examples", "5.0.0"): 16_625_263,
+    ("hl7.fhir.r4.examples", "4.0.1"): 18_849_311,
     ("hl7.fhir.uv.extensions.r5", "5.3.0-ballot-tc1"): 1_141_537,
 }
 NPM_TIMEOUT = 300.0  # seconds for one `npm pack`

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 _encode_string = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
 
 
@@ -48,6 +50,26 @@ def lexical(value: bool | int | float | str) -> str:
     if isinstance(value, float):
         return float.__repr__(value)
     return str(value)
+
+
+def dumps_compact(value: Any) -> bytes:
+    """Compact UTF-8 JSON, decimals written as read: `dumps(value, indent=None)` in bytes, by orjson's C writer.
+
+    A value orjson refuses (an integer beyond 64 bits, a string with a lone surrogate, a non-string key...) is
+    written by `dumps` instead, so the two never disagree on what can be written; a lone surrogate, which UTF-8
+    cannot hold, is written as its JSON escape.
+    """
+    try:
+        return orjson.dumps(value, default=_decimal_fragment)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        # a lone surrogate (from a `\\ud800` escape in the input) goes out as that same JSON escape
+        return dumps(value, indent=None).encode("utf-8", "backslashreplace")
+
+
+def _decimal_fragment(value: Any) -> orjson.Fragment:
+    if isinstance(value, JsonDecimal):  # a float subclass: orjson hands it here rather than writing it itself
+        return orjson.Fragment(value.text)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _number(value: int | float) -> str:

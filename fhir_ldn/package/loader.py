@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from fhir_ldn.errors import ResourceFileError
 from fhir_ldn.formats.decimal_json import JsonDecimal
 from fhir_ldn.package.assemble import assemble_package
 from fhir_ldn.package.index import Package
+from fhir_ldn.package.library_content import embed_content
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,30 @@ def read_folder(folder: Path, label: str) -> list[SourceFile]:
     return out
 
 
+def _reader(folder: Path) -> Callable[[str], str]:
+    """Reads a content file (a Library's CQL or ELM) under `folder`, naming it in the error if it cannot."""
+
+    def read(name: str) -> str:
+        try:
+            return (folder / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ResourceFileError(f"cannot read content file: {exc}", location=f"resources/{name}") from exc
+
+    return read
+
+
 def load_package(settings: Settings | None = None) -> Package:
-    """Load, rebase, narrate and check resources/ and profiles/; raise PackageError if anything is wrong."""
+    """Load, rebase, narrate and check resources/ and profiles/; raise PackageError if anything is wrong.
+
+    A Library's content attachments that name a file under resources/ get its text inline
+    (`fhir_ldn.package.library_content`).
+    """
     settings = settings or Settings.from_env()
-    sources = read_folder(settings.resources_dir, "resources") + read_folder(settings.profiles_dir, "profiles")
+    read = _reader(settings.resources_dir)
+    sources = [
+        SourceFile(s.location, embed_content(s.resource, read, settings.canonical_base, s.location))
+        for s in read_folder(settings.resources_dir, "resources")
+    ] + read_folder(settings.profiles_dir, "profiles")
     return assemble_package([(s.location, s.resource) for s in sources], settings)
 
 

@@ -66,11 +66,11 @@ _CORE_TYPE_REGEXES = frozenset(
 @lru_cache(maxsize=256)
 def _compiled(regex: str) -> LinearRegex | re.Pattern[str] | None:
     """A type's regex: a core type's by `re`, any other by RE2 in linear time (a custom type's regex is input
-    too); None if it is refused."""
+    too), with Java's (ASCII) character classes as the HL7 validator has them; None if it is refused."""
     if regex in _CORE_TYPE_REGEXES:
-        return re.compile(regex)
+        return re.compile(regex, re.ASCII)  # ASCII \s \d \w: Java's classes
     try:
-        return compile_regex(regex)
+        return compile_regex(regex, java_classes=True)
     except RegexRefusedError:
         return None
 
@@ -162,8 +162,18 @@ def _reasonable_year(text: str) -> bool:
     return m is None or REASONABLE_YEARS[0] <= int(m.group(1)) <= REASONABLE_YEARS[1]
 
 
+# the HL7 validator's code whitespace rules are Java's: String.trim() drops characters up to U+0020 at the ends, and
+# Character.isWhitespace is true for the Unicode space, line and paragraph separators except the no-break spaces
+# (U+00A0, U+2007, U+202F) and for \t \n \v \f \r and U+001C-U+001F; only single inner spaces are allowed
+_CODE_ENDS = re.compile(r"^[\x00-\x20]|[\x00-\x20]$")
+_JAVA_WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000"
+_ONLY_WHITESPACE = re.compile(f"[{_JAVA_WHITESPACE}]*")
+_CODE_INNER_WHITESPACE = re.compile(f"  |[{_JAVA_WHITESPACE.replace(' ', '')}]")
+
+
 def valid_code(text: str) -> bool:
-    return bool(text) and text == text.strip() and "  " not in text and not re.search(r"[\t\n\r]", text)
+    """FHIR code whitespace rules: no leading or trailing whitespace, none inside but single spaces."""
+    return bool(text) and not _CODE_ENDS.search(text) and not _CODE_INNER_WHITESPACE.search(text)
 
 
 def _uri_checks(type_code: str, text: str) -> list[Finding]:
@@ -273,7 +283,7 @@ def check_primitive(type_code: str, text: str, regex: str | None = None) -> list
     if text == "":
         return [_error("Type_Specific_Checks_DT_Primitive_NotEmpty", "value cannot be empty")]
     findings: list[Finding] = []
-    if not text.strip() and type_code != "xhtml":
+    if _ONLY_WHITESPACE.fullmatch(text) and type_code != "xhtml":
         findings.append(
             _warning("Type_Specific_Checks_DT_Primitive_WS", "Primitive types should not only be whitespace")
         )

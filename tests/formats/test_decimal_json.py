@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from fhir_ldn.formats.decimal_json import JsonDecimal, dumps, lexical, loads
+from fhir_ldn.formats.decimal_json import JsonDecimal, dumps, dumps_compact, lexical, loads
 from fhir_ldn.package.index import Package
 
 
@@ -66,3 +66,17 @@ def test_dumps_rejects_what_json_cannot_hold() -> None:
         dumps({"x": {1, 2}})
     with pytest.raises(TypeError):
         dumps({1: "a"})
+
+
+def test_dumps_compact_is_dumps_in_bytes(package: Package) -> None:
+    """The served (compact) form: orjson's writer gives the same bytes as `dumps`, decimals as read included."""
+    read = loads('{"a": 1.50, "b": [1e1, -0.0, 2], "c": "é ☃ \\u2028 \\" \\\\ \\n", "d": {"e": null, "f": [true]}}')
+    for data in [read, *package]:
+        assert dumps_compact(data) == dumps(data, indent=None).encode("utf-8")
+
+
+def test_dumps_compact_falls_back_where_orjson_refuses() -> None:
+    for data in ({"big": 2**70}, {"lone": "\ud800 surrogate"}):
+        assert loads(dumps_compact(data)) == data
+    with pytest.raises(TypeError):  # what neither writer can hold is still refused
+        dumps_compact({"k": {1: "a"}})

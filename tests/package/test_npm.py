@@ -35,6 +35,7 @@ def test_package_json(artifacts: dict[str, bytes], package: Package) -> None:
     }
     assert used == {
         "http://terminology.hl7.org/CodeSystem/action-type",
+        "http://terminology.hl7.org/CodeSystem/library-type",
         "http://terminology.hl7.org/CodeSystem/plan-definition-type",
     }
     assert manifest["canonical"] == package.meta.canonical

@@ -33,6 +33,8 @@ INSTANT_REGEX = (
         ("dateTime", "2013-01-01T12:32", ["Not a valid date/time format: '2013-01-01T12:32'"]),
         ("time", "24:00:00", ["Not a valid time (null)"]),
         ("code", "asd  asd", ["The code 'asd  asd' is not valid (whitespace rules)"]),
+        ("code", "asd\u2003asd", ["The code 'asd\u2003asd' is not valid (whitespace rules)"]),  # an em space
+        ("code", "asd\x0b", ["The code 'asd\x0b' is not valid (whitespace rules)"]),
         ("oid", "oid:0.1.2.3", ["URI values cannot start with oid:", "OIDs must start with urn:oid:"]),
         (
             "oid",
@@ -65,6 +67,8 @@ def test_invalid_values(type_code: str, text: str, expected: list[str]) -> None:
         ("instant", "2015-02-07T13:28:17Z"),
         ("time", "23:59:59.5"),
         ("code", "a b"),
+        ("code", "CHEST\u00a0"),  # no-break spaces are not whitespace to the HL7 validator (Java's rules); the
+        ("code", "\u00a0"),  # R4 v2-0550 code system has such codes
         ("oid", "urn:oid:1.2.36.146.595.217.0.1"),
         ("uuid", "urn:uuid:c757873d-ec9a-4326-a141-556f43239520"),
         ("id", "a-B.9"),
