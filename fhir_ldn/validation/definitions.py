@@ -56,10 +56,11 @@ class DefinitionSource:
                     if r.get("version") == version:
                         return r
             return max(candidates, key=lambda r: str(r.get("version", "")))
-        found = [r for r in (core.resource(url) for core in self.cores) if r is not None]
-        if len(found) > 1:  # like the HL7 validator, the latest version wins (extensions package over core)
-            return max(found, key=lambda r: _version_key(r.get("version")))
-        return found[0] if found else None
+        for core in self.cores:
+            found = core.resource(url)
+            if found is not None:
+                return found
+        return None
 
     def structure(self, url: str) -> Resource | None:
         r = self.resource(url)
@@ -77,13 +78,3 @@ class DefinitionSource:
 
     def extra_resources(self) -> list[Resource]:
         return [r for versions in self._extra.values() for r in versions]
-
-
-def _version_key(version: Any) -> tuple[int, ...]:
-    """The numeric parts of a version ("5.3.0-ballot" -> (5, 3, 0)); non-numeric versions sort first."""
-    parts = []
-    for piece in str(version or "").split("-", 1)[0].split("."):
-        if not piece.isdigit():
-            break
-        parts.append(int(piece))
-    return tuple(parts)
