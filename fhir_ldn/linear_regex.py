@@ -127,6 +127,18 @@ def _compile(pattern: str, translated: str, *, dot_all: bool, capture: bool) -> 
         ) from None
 
 
+_UNANCHORED = re2._Anchor.UNANCHORED
+_ANCHOR_BOTH = re2._Anchor.ANCHOR_BOTH
+_NO_MATCH = re2._NULL_SPAN
+
+
+def _test(compiled: Any, anchor: Any, text: str) -> bool:
+    """Yes or no straight from the automaton: the wrapper's match objects (offsets mapped back from UTF-8 to
+    characters) cost more than the match itself, and a yes/no needs none of them."""
+    encoded = text.encode("utf-8")
+    return bool(compiled._regexp.Match(anchor, encoded, 0, len(encoded))[0] != _NO_MATCH)
+
+
 @dataclass(frozen=True, eq=False)
 class LinearRegex:
     """A compiled pattern: tests and replacements that take time linear in the text."""
@@ -137,11 +149,11 @@ class LinearRegex:
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches somewhere in the text."""
-        return self._test.search(text) is not None
+        return _test(self._test, _UNANCHORED, text)
 
     def fullmatch(self, text: str) -> bool:
         """Whether the pattern matches the whole text."""
-        return self._test.fullmatch(text) is not None
+        return _test(self._test, _ANCHOR_BOTH, text)
 
     def replace(self, text: str, replacement: str) -> str:
         """Every match replaced by `replacement`, where `$1`..`$99` stand for the groups (FHIRPath replaceMatches)."""

@@ -71,6 +71,7 @@ class Evaluation:
     status_notes: dict[str, tuple[str, str]] = field(default_factory=dict)  # canonical -> (label, type): status.py
     exclude_inactive: bool = False  # compose.inactive = false at the top level
     _folded: dict[Key, Member] | None = field(default=None, repr=False)  # case-insensitive lookups, built lazily
+    _by_code: dict[str, Member] | None = field(default=None, repr=False)  # first member per bare code, lazily
 
     def merge_usage(self, other: Evaluation) -> None:
         names = (
@@ -101,6 +102,15 @@ class Evaluation:
                 if m.cs is not None and not m.cs.case_sensitive
             }
         return self._folded.get((system, code.casefold()))
+
+    def first_with_code(self, code: str) -> Member | None:
+        """The first member (in value set order) with this code, whatever its system."""
+        if self._by_code is None:
+            by_code: dict[str, Member] = {}
+            for (_, c), m in self.members.items():
+                by_code.setdefault(c, m)
+            self._by_code = by_code
+        return self._by_code.get(code)
 
 
 @dataclass

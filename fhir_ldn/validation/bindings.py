@@ -35,15 +35,20 @@ class EngineTerminology:
 
     def __init__(self, service: TerminologyService):
         self.service = service
+        self._evaluations: dict[str, Evaluation | None] = {}  # by canonical (the service's content is fixed)
 
     def _evaluation(self, value_set: str) -> Evaluation | None:
+        if value_set in self._evaluations:
+            return self._evaluations[value_set]
         vs = self.service.find_value_set(value_set)
-        if vs is None:
-            return None
-        try:
-            return self.service.evaluation(vs)
-        except FhirLdnError:  # an import or a filter the engine cannot evaluate
-            return None
+        found = None
+        if vs is not None:
+            try:
+                found = self.service.evaluation(vs)
+            except FhirLdnError:  # an import or a filter the engine cannot evaluate
+                found = None
+        self._evaluations[value_set] = found
+        return found
 
     def value_set_title(self, value_set: str) -> str | None:
         vs = self.service.find_value_set(value_set)
@@ -54,9 +59,9 @@ class EngineTerminology:
         if evaluation is None:
             return CodeCheck(None)
         if system is None:  # a bare code: the value set must place it in one of its systems
-            found = [m for (s, c), m in evaluation.members.items() if c == code]
-            if found:
-                return self._member(evaluation, found[0])
+            first = evaluation.first_with_code(code)
+            if first is not None:
+                return self._member(evaluation, first)
             return CodeCheck(False if not evaluation.unknown_systems and not evaluation.open_systems else None)
         member = evaluation.find(system, code)
         if member is not None:
@@ -197,16 +202,16 @@ class BindingChecker:
                 walker.add("warning", "not-found", path, pointer, text, "Terminology_TX_ValueSet_NotFound")
             return
         severity = "error" if strength == "required" else "warning"
-        label = self._label(value_set)
         codings = _codings(value)
         if not codings:
             if tcode == "CodeableConcept" and strength == "required" and isinstance(value, dict) and "text" in value:
-                text = f"No code provided, and a code is required from the value set {label}"
+                text = f"No code provided, and a code is required from the value set {self._label(value_set)}"
                 walker.add(severity, "code-invalid", path, pointer, text, "Terminology_TX_Code_ValueSet")
             return
         results = [(s, c, self.terminology.check_code(value_set, s, c)) for s, c in codings]
         if any(r.member is True for _, _, r in results) or any(r.member is None for _, _, r in results):
             return
+        label = self._label(value_set)
         required = strength == "required"
         if tcode in ("code", "string", "uri"):
             if required and not self._system_known(value_set, codings[0][1]):

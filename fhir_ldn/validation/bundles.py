@@ -1,5 +1,6 @@
-"""Bundle entries' fullUrls: absolute, present (except in transactions and batches), and agreeing with the
-resource's type and id when they look like RESTful URLs (the HL7 validator's BundleValidator rules).
+"""Bundle links (each relation once) and entries' fullUrls: absolute, present (except in transactions and
+batches), and agreeing with the resource's type and id when they look like RESTful URLs (the HL7 validator's
+BundleValidator rules).
 
 The HL7 validator reports these at the Bundle's first entry (`Bundle.entry[0]`), whichever entry it is about.
 """
@@ -53,3 +54,19 @@ def check_full_urls(walker: Walker, bundle: dict[str, Any], path: str, pointer: 
                 f"and id (/{rtype}/{rid})"
             )
             walker.add("error", "invalid", where, at, text, "BUNDLE_BUNDLE_ENTRY_FULLURL_REQUIRED")
+
+
+def check_links(walker: Walker, bundle: dict[str, Any], path: str, pointer: Pointer) -> None:
+    """Each link relation may occur only once in a Bundle (as the HL7 validator's BundleValidator checks)."""
+    links = bundle.get("link")
+    if not isinstance(links, list):
+        return
+    seen: set[str] = set()
+    for i, link in enumerate(links):
+        relation = link.get("relation") if isinstance(link, dict) else None
+        if not isinstance(relation, str):
+            continue
+        if relation in seen:
+            text = f"The link relationship type '{relation}' can only occur once"
+            walker.add("error", "invalid", f"{path}.link[{i}]", (*pointer, "link", i), text, "BUNDLE_LINK_UNIQUE")
+        seen.add(relation)

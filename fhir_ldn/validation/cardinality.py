@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 def check(walker: Walker, elem: Elem, count: int, path: str, pointer: Pointer) -> None:
     """Report too few or too many values of `elem` under the element at `path`."""
-    source = elem.structure.versioned_url
     if count < elem.min:
+        source = elem.structure.versioned_url
         walker.add(
             "error",
             "structure",
@@ -24,6 +24,7 @@ def check(walker: Walker, elem: Elem, count: int, path: str, pointer: Pointer) -
             "Validation_VAL_Profile_Minimum",
         )
     if elem.max >= 0 and count > elem.max:
+        source = elem.structure.versioned_url
         walker.add(
             "error",
             "structure",

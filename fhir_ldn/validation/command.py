@@ -77,6 +77,8 @@ def build_validator(
 
 
 def validate_bytes(validator: Validator, name: str, content: bytes, profiles: list[str]) -> ValidationResult:
+    if name.lower().endswith(".ndjson"):
+        return validator.validate_ndjson(content, profiles)
     if name.lower().endswith(".xml") or (not name.lower().endswith(".json") and content.lstrip()[:1] == b"<"):
         return validator.validate_xml(content, profiles)
     return validator.validate_json(content, profiles)

@@ -7,7 +7,7 @@ and reused: most invariants are `x.exists() implies ...` and cost nothing when `
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +168,18 @@ def plan_for(text: str) -> Plan:
     return plan
 
 
+Prepared = tuple[Constraint, str, Plan]  # a constraint, the expression evaluated for it, and its plan
+
+
+def prepare(constraints: Iterable[Constraint]) -> tuple[Prepared, ...]:
+    """The constraints with their plans, once per element (the walker checks them on every instance)."""
+    out = []
+    for c in constraints:
+        text = expression_for(c)
+        out.append((c, text, plan_for(text)))
+    return tuple(out)
+
+
 def ele1_holds(value: Any, ext: Any) -> bool:
     """ele-1 natively: a primitive needs a value or extensions; a complex element needs a child besides id."""
     if isinstance(value, dict):
@@ -183,6 +195,21 @@ class InvariantEvaluator:
     def __init__(self) -> None:
         self._absent_results: dict[tuple[str, str], bool | str] = {}
         self._guard_results: dict[tuple[Guard, str], bool | str] = {}
+
+    def known(self, prepared: Prepared, focus: Any, present: Collection[str] | None) -> bool | str | None:
+        """The result when it is known without evaluating the expression on this node, else None."""
+        _, text, plan = prepared
+        if plan.expression is None:
+            return plan.error or "cannot compile"
+        if present is None:
+            return None
+        t = getattr(focus, "t", "")
+        if plan.focus_independent and plan.names.isdisjoint(present):
+            return self._absent_results.get((text, t))
+        for guard in plan.guards:
+            if guard.names.isdisjoint(present) and self._guard_results.get((guard, t)) is guard.decides_when:
+                return True
+        return None
 
     def evaluate(self, constraint: Constraint, ctx: Context, focus: Any, present: Collection[str] | None) -> bool | str:
         """True (holds), False (fails) or an error message (could not be evaluated)."""

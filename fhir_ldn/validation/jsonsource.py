@@ -14,6 +14,7 @@ from typing import Any
 
 from fhir_ldn.formats.decimal_json import JsonDecimal
 from fhir_ldn.formats.decimal_json import lexical as decimal_lexical
+from fhir_ldn.validation import lenient_json
 
 Pointer = tuple[str | int, ...]
 
@@ -30,6 +31,7 @@ class JsonDocument:
     data: Any
     text: str
     duplicates: dict[int, list[str]] = field(default_factory=dict)  # id(object) -> duplicated keys
+    notes: dict[int, list[lenient_json.Note]] = field(default_factory=dict)  # id(object) -> lenient-reading errors
 
     def locate(self, pointer: Pointer) -> tuple[int, int] | None:
         """Line and column (1-based) of the value at `pointer`, or of the nearest ancestor found."""
@@ -69,7 +71,11 @@ def parse_json(text: str) -> JsonDocument:
     try:
         data = json.loads(text, object_pairs_hook=pairs_hook, parse_float=JsonDecimal, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise JsonSyntaxError(exc.msg, exc.lineno, exc.colno) from exc
+        try:
+            data, notes, duplicates = lenient_json.read(text)
+        except (lenient_json.LenientJsonError, ValueError, RecursionError):
+            raise JsonSyntaxError(exc.msg, exc.lineno, exc.colno) from exc
+        return JsonDocument(data, text, duplicates, notes)
     return JsonDocument(data, text, duplicates)
 
 

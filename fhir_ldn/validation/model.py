@@ -110,6 +110,7 @@ class Elem:
     constraints: tuple[Constraint, ...] = ()
     content_reference: str | None = None
     max_length: int | None = None
+    min_length: int | None = None  # the minLength extension on the element definition
     min_value: Any = None
     max_value: Any = None
     regex: str | None = None
@@ -119,8 +120,9 @@ class Elem:
     # computed on first use by the walker (per compiled element, so never shared between registries)
     json_index: dict[str, tuple[Elem, str, bool]] | None = field(default=None, repr=False)
     required_children: frozenset[str] | None = field(default=None, repr=False)
+    child_order: dict[str, int] | None = field(default=None, repr=False)  # child name -> position in child_map
     is_array: bool = False  # repeats in JSON (the base definition allows more than one)
-    value_constraints: tuple[Constraint, ...] | None = field(default=None, repr=False)  # all but ele-1
+    value_constraints: tuple[Any, ...] | None = field(default=None, repr=False)  # all but ele-1, prepared
     _child_map: dict[str, Elem] | None = field(default=None, repr=False)
     _definitions: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -252,6 +254,17 @@ def _slicing(ed: dict[str, Any]) -> Slicing | None:
     return Slicing(discriminators, str(s.get("rules", "open")), bool(s.get("ordered", False)))
 
 
+MIN_LENGTH_EXTENSION = "http://hl7.org/fhir/StructureDefinition/minLength"
+
+
+def _min_length(ed: dict[str, Any]) -> int | None:
+    for ext in ed.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == MIN_LENGTH_EXTENSION:
+            value = ext.get("valueInteger")
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None
+
+
 def _prefixed(ed: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
     for key, value in ed.items():
         if key.startswith(prefix) and len(key) > len(prefix) and key[len(prefix)].isupper():
@@ -294,7 +307,10 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
         if ext.get("url") == CONTENT_REF_PROFILE_EXT:
             raw = {**ed, "_content_profile": ext.get("valueUri") or ext.get("valueCanonical")}
     base = ed.get("base")
-    many = _max(ed.get("max")) != 1 or (isinstance(base, dict) and base.get("max") not in (None, "0", "1"))
+    if isinstance(base, dict) and isinstance(base.get("max"), str):  # JSON arrays follow the base definition
+        many = base["max"] not in ("0", "1")
+    else:
+        many = _max(ed.get("max")) != 1
     return Elem(
         structure=structure,
         is_array=many,
@@ -314,6 +330,7 @@ def make_elem(structure: CompiledStructure, ed: dict[str, Any]) -> Elem:
         constraints=_constraints(ed),
         content_reference=ed.get("contentReference"),
         max_length=ed.get("maxLength") if isinstance(ed.get("maxLength"), int) else None,
+        min_length=_min_length(ed),
         min_value=_prefixed(ed, "minValue"),
         max_value=_prefixed(ed, "maxValue"),
         regex=regex,

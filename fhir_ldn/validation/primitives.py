@@ -7,6 +7,7 @@ own rules run first; the StructureDefinition's regex is checked only when they p
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from fhir_ldn.linear_regex import LinearRegex, RegexRefusedError, compile_regex
 
@@ -28,9 +29,46 @@ _INTEGER_TYPES = frozenset({"integer", "unsignedInt", "positiveInt"})
 REASONABLE_YEARS = (1800, 2200)
 
 
-def _compiled(regex: str) -> LinearRegex | None:
-    """A type's regex, run by RE2 in linear time (a custom type's regex is input too) with Java's character
-    classes as the HL7 validator has them; None if it is refused."""
+# The regexes of the core primitive types (R4 and R5) that Python's `re` runs in linear time: fixed patterns whose
+# repetitions cannot overlap (R4's base64Binary, with `\s*` on both sides of a repeated group, is not one of them).
+# They are run by `re`, which needs no UTF-8 copy of the text; every other regex (custom types) goes to RE2.
+_CORE_TYPE_REGEXES = frozenset(
+    {
+        r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
+        r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
+        r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?",
+        r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
+        r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?)?)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)?)?)?",
+        r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?",
+        r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
+        r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))",
+        r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
+        r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))",
+        r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?",
+        r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]{1,9})?",
+        r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?",
+        r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE](0|[+\-]?[1-9][0-9]{0,9}))?",
+        r"-?([0]|([1-9][0-9]*))",
+        r"[0]|([1-9][0-9]*)",
+        r"[0]|[-+]?[1-9][0-9]*",
+        r"[1-9][0-9]*",
+        r"[A-Za-z0-9\-\.]{1,64}",
+        r"[^\s]+( [^\s]+)*",
+        r"[^\s]+(\s[^\s]+)*",
+        r"\S*",
+        r"true|false",
+        r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+",
+        r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    }
+)
+
+
+@lru_cache(maxsize=256)
+def _compiled(regex: str) -> LinearRegex | re.Pattern[str] | None:
+    """A type's regex: a core type's by `re`, any other by RE2 in linear time (a custom type's regex is input
+    too), with Java's (ASCII) character classes as the HL7 validator has them; None if it is refused."""
+    if regex in _CORE_TYPE_REGEXES:
+        return re.compile(regex, re.ASCII)  # ASCII \s \d \w: Java's classes
     try:
         return compile_regex(regex, java_classes=True)
     except RegexRefusedError:
@@ -265,8 +303,21 @@ def check_primitive(type_code: str, text: str, regex: str | None = None) -> list
     return findings
 
 
-def check_length(text: str, max_length: int | None) -> list[Finding]:
+MAX_STRING_LENGTH = 1048576  # bytes of UTF-8: the HL7 validator's limit for any primitive value but base64Binary
+
+
+def check_megabyte(text: str) -> list[Finding]:
+    if len(text.encode("utf-8")) > MAX_STRING_LENGTH:
+        msg = f"value is longer than permitted maximum length of 1 MB ({MAX_STRING_LENGTH} bytes)"
+        return [_error("Type_Specific_Checks_DT_String_Length", msg)]
+    return []
+
+
+def check_length(text: str, max_length: int | None, min_length: int | None = None) -> list[Finding]:
     if max_length is not None and len(text) > max_length:
         msg = f"value is longer than permitted maximum length of {max_length}"
         return [_error("Type_Specific_Checks_DT_Primitive_Length", msg)]
+    if min_length is not None and len(text) < min_length:
+        msg = f"Value '{text}' is shorter than permitted minimum length of {min_length}"
+        return [_error("Type_Specific_Checks_DT_String_Length_Min", msg)]
     return []

@@ -68,6 +68,7 @@ def validate_resource(
     if rtype == "Bundle":
         index_bundle(walker, resource)
         bundles.check_full_urls(walker, resource, rpath, pointer)
+        bundles.check_links(walker, resource, rpath, pointer)
         outer, walker.in_bundle = walker.in_bundle, True
         try:
             walker.walk_structures(resource, structures, rc, pointer)

@@ -16,8 +16,8 @@ from fhir_ldn.validation import xhtml
 from fhir_ldn.validation.bindings import BindingChecker, EngineTerminology
 from fhir_ldn.validation.definitions import DefinitionSource
 from fhir_ldn.validation.fhirpath_model import DefinitionModel
-from fhir_ldn.validation.invariants import InvariantEvaluator
-from fhir_ldn.validation.model import Constraint, Elem
+from fhir_ldn.validation.invariants import InvariantEvaluator, Prepared
+from fhir_ldn.validation.model import Elem
 from fhir_ldn.validation.registry import StructureRegistry
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class ValidationEnvironment(Environment):
 
     def html_checks(self, item: Any, which: int, ctx: Context) -> bool:
         text = item.v if isinstance(item, FNode) else item
-        return isinstance(text, str) and xhtml.html_checks(text, which)
+        return isinstance(text, str) and xhtml.html_checks(text, which, self.walker)
 
     def slice(self, items: list[Any], profile: str, name: str, ctx: Context) -> list[Any]:
         from fhir_ldn.validation import slicing
@@ -137,7 +137,7 @@ class Session:
         self.resolver = resolver
         self._regex: dict[str, str | None] = {}
         self._vital_signs: dict[str, str] | None = None
-        self.merged_constraints: dict[tuple[Elem, ...], list[Constraint]] = {}  # walker cache
+        self.merged_constraints: dict[tuple[Elem, ...], tuple[Prepared, ...]] = {}  # walker cache
 
     def add_definitions(self, resources: Iterable[dict[str, Any]]) -> None:
         self.source.add(resources)

@@ -190,7 +190,8 @@ def _extension_slice(elem: Elem, url: str) -> Elem | None:
         return None
     for s in ext.slices:
         if any(url in t.profiles for t in s.types):
-            return s
+            required = [r for r in s.slices if r.min >= 1]
+            return required[0] if len(required) == 1 else s  # a required re-slice is what the slice holds
     return None
 
 
@@ -224,6 +225,13 @@ def _discriminator_matches(
         if target is None:
             return True
         expected = target.fixed or target.pattern
+        if expected is None and target.is_choice:  # valueCode fixed in the slice: a type slice of value[x]
+            typed = [t for t in target.slices if t.fixed or t.pattern]
+            if len(typed) == 1 and typed[0].min >= 1:
+                target = typed[0]
+                expected = target.fixed or target.pattern
+        if expected is None and target.max == 0:  # the slice's value is the absence of the element
+            return not _instance_nodes(walker, item, path, rc, slice_elem)
         if expected is None:
             sliced_values = [e for e in _sliced_definitions_at(slice_elem, path) if e.fixed or e.pattern]
             if sliced_values:  # the path runs through required slices that fix the value (code.coding.code)
@@ -255,10 +263,19 @@ def _discriminator_matches(
             return not present
         return True
     if kind == "type":
-        target, _ = _definition_at(walker, slice_elem, path)
+        target, targets = _definition_at(walker, slice_elem, path)
+        if _split_path(path)[-1:] == ["resolve()"]:  # the type of the resource referred to: its target profiles'
+            structures = [walker.registry.compiled(p) for p in targets]
+            codes = {s.type for s in structures if s is not None}
+            if not codes or len(codes) < len(targets):
+                return True
+            nodes = _instance_nodes(walker, item, path, rc, slice_elem)
+            return any(isinstance(n, FNode) and n.t in codes for n in nodes)
         if target is None or not target.types:
             return True
         codes = {t.code for t in target.types}
+        if target.is_choice and target.slices:  # contentString in a slice: the slice's content[x] is a string
+            codes = {t.code for s in target.slices for t in s.types} or codes
         nodes = _instance_nodes(walker, item, path, rc, slice_elem)
         return any(isinstance(n, FNode) and n.t in codes for n in nodes)
     if kind == "profile":

@@ -19,6 +19,10 @@ class SnapshotError(ValueError):
     """The differential cannot be applied to the base definition."""
 
 
+class AmbiguousTypeError(SnapshotError):
+    """A differential path goes into a choice element whose types have more than one such child."""
+
+
 @dataclass
 class _Node:
     ed: dict[str, Any]
@@ -155,6 +159,8 @@ class _Builder:
         types = [t for t in node.ed.get("type", []) if isinstance(t, dict)]
         if len(types) > 1:
             types = [t for t in types if self._type_has_child(t, child_name)]
+        if len(types) > 1:
+            raise AmbiguousTypeError(f"{node.id}: cannot choose a type to expand for '{child_name}'")
         if len(types) != 1:
             raise SnapshotError(f"{node.id}: cannot choose a type to expand for '{child_name}'")
         t = types[0]
@@ -293,7 +299,10 @@ def generate_snapshot(sd: dict[str, Any], registry: StructureRegistry) -> list[d
     for ed, element_id in zip(differential, diff_ids(differential), strict=True):
         if not isinstance(ed, dict):
             continue
-        node = builder.locate(root, element_id)
+        try:
+            node = builder.locate(root, element_id)
+        except AmbiguousTypeError:
+            continue  # a path into a choice of several types with that child: left out, as the HL7 validator does
         builder.merge(node.ed, ed)
     out: list[dict[str, Any]] = []
     _flatten(root, out)

@@ -12,10 +12,22 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fhir_ldn.fhirpath.nodes import FNode
-from fhir_ldn.validation import cardinality, extensions, fixed, primitives, resources, shape, slicing, xhtml
-from fhir_ldn.validation.invariants import ele1_holds
+from fhir_ldn.validation import (
+    cardinality,
+    extension_context,
+    extensions,
+    fixed,
+    limits,
+    primitives,
+    resources,
+    shape,
+    slicing,
+    xhtml,
+)
+from fhir_ldn.validation.invariants import Prepared, ele1_holds, prepare
 from fhir_ldn.validation.issues import Pointer, ValidationIssue, describe_json, unrecognized
 from fhir_ldn.validation.jsonsource import lexical
+from fhir_ldn.validation.lenient_json import Note
 from fhir_ldn.validation.model import CompiledStructure, Constraint, Elem
 from fhir_ldn.work_budget import check_budget
 
@@ -44,8 +56,16 @@ def _is_resource_id(elem: Elem) -> bool:
 class Walker:
     """Walks instances and records issues (deduplicated by severity, code, expression and text)."""
 
-    def __init__(self, session: Session, duplicates: dict[int, list[str]] | None = None, *, xml: bool = False):
+    def __init__(
+        self,
+        session: Session,
+        duplicates: dict[int, list[str]] | None = None,
+        *,
+        xml: bool = False,
+        notes: dict[int, list[Note]] | None = None,
+    ):
         self.session = session
+        self.notes = notes or {}  # problems the lenient JSON reading found, by id of the object (lenient_json)
         self.xml = xml  # XML input: the reader already reported lexical and empty-element problems
         self.registry = session.registry
         self.duplicates = duplicates or {}
@@ -54,6 +74,8 @@ class Walker:
         self.bundle_resources: dict[str, dict[str, Any]] = {}
         self.conformance: dict[tuple[int, str], bool] = {}
         self.in_bundle = False  # set while the entries of a Bundle are walked
+        self.long_narratives: dict[str, xhtml.XhtmlReport] = {}  # see xhtml.inspect
+        self.host: extension_context.Host | None = None  # the element whose extensions are being walked
 
     # -- issues ---------------------------------------------------------------------------------------
     def add(
@@ -124,6 +146,8 @@ class Walker:
         if tcode == "Extension":
             defn = extensions.definition(self, obj, profiles, path, pointer)
             if defn is not None:
+                if defn.structure.type == "Extension":
+                    extension_context.check(self, defn.structure, self.host)
                 if type_root is not None and defn is not type_root:
                     roots.append(type_root)
                 return defn, roots
@@ -145,7 +169,14 @@ class Walker:
         defn, roots = self.definition(elem, tcode, obj, path, pointer)
         if defn is None:
             return
-        present = self.children(obj, defn, path, pointer, rc, is_resource=elem.structure.root is elem)
+        is_resource = elem.structure.root is elem
+        if "extension" in obj or "modifierExtension" in obj:
+            outer = self.host
+            self.host = extension_context.Host(obj, None, elem, tcode, path, pointer, is_resource, rc)
+            present = self.children(obj, defn, path, pointer, rc, is_resource=is_resource)
+            self.host = outer
+        else:
+            present = self.children(obj, defn, path, pointer, rc, is_resource=is_resource)
         key = (elem, defn, *roots)
         constraints = self.session.merged_constraints.get(key)
         if constraints is None:
@@ -155,6 +186,8 @@ class Walker:
             self.check_constraints(constraints, focus, path, pointer, rc, present, elem.structure.url)
         if elem.fixed is not None or elem.pattern is not None:
             fixed.check(self, obj, None, elem, path, pointer)
+        if elem.min_value is not None or elem.max_value is not None:
+            limits.check_quantity(self, obj, elem, path, pointer)
         if tcode == "Coding":
             self.session.bindings.check_coding(self, obj, path, pointer)
         elif tcode == "Reference":
@@ -190,7 +223,12 @@ class Walker:
                             )
                             message_id = "Resource_RES_ID_Malformed"
                     self.add(severity, code, path, pointer, message, message_id)
-                for severity, code, message_id, message in primitives.check_length(text, elem.max_length):
+                if len(text) > primitives.MAX_STRING_LENGTH // 4 and fhir_type != "base64Binary":
+                    for severity, code, message_id, message in primitives.check_megabyte(text):
+                        self.add(severity, code, path, pointer, message, message_id)
+                for severity, code, message_id, message in primitives.check_length(
+                    text, elem.max_length, elem.min_length
+                ):
                     self.add(severity, code, path, pointer, message, message_id)
                 element_regex = elem.raw.get("_regex")
                 if isinstance(element_regex, str):
@@ -208,21 +246,31 @@ class Walker:
                     "THIS_PROPERTY_MUST_BE_AN_OBJECT_NOT_",
                 )
             else:
+                if _is_resource_id(elem):
+                    for extension in ext.get("extension") or []:
+                        url = extension.get("url") if isinstance(extension, dict) else None
+                        text = f"Extensions are not allowed on Resource.id ('{url}')"
+                        self.add("error", "business-rule", path, pointer, text, "RESOURCE_ID_NO_EXTENSIONS")
                 root = self.registry.type_root(tcode) if not tcode.startswith("System.") else None
                 if root is not None:
+                    outer = self.host
+                    self.host = extension_context.Host(value, ext, elem, fhir_type, path, pointer, False, rc)
                     present = self.children(ext, root, path, pointer, rc, primitive_ext=True)
+                    self.host = outer
         if not ele1_holds(value, ext):
             self.add(
                 "error", "invariant", path, pointer, ELE_1_TEXT, "http://hl7.org/fhir/StructureDefinition/Element#ele-1"
             )
         constraints = elem.value_constraints
         if constraints is None:
-            constraints = elem.value_constraints = tuple(c for c in elem.constraints if c.key != "ele-1")
+            constraints = elem.value_constraints = prepare(c for c in elem.constraints if c.key != "ele-1")
         if constraints:
             focus = FNode(value, ext, fhir_type, None)
             self.check_constraints(constraints, focus, path, pointer, rc, None, elem.structure.url)
         if value is not None and (elem.fixed is not None or elem.pattern is not None):
             fixed.check(self, value, ext, elem, path, pointer)
+        if value is not None and (elem.min_value is not None or elem.max_value is not None):
+            limits.check_primitive(self, value, fhir_type, elem, path, pointer)
         if value is not None and elem.binding is not None and fhir_type in _CODED:
             self.session.bindings.check(self, value, elem, fhir_type, path, pointer, rc.resource)
         del present
@@ -240,6 +288,8 @@ class Walker:
     ) -> set[str]:
         """Check every property of `obj` against `defn`'s children; returns the names of the elements present."""
         index = shape.json_names(defn)
+        if self.notes:
+            self._lenient_notes(obj, index, path, pointer)
         dupes = self.duplicates.get(id(obj))
         if dupes:
             for name in dupes:
@@ -285,12 +335,10 @@ class Walker:
                 groups[child.name] = items
             else:
                 group.extend(items)
-        required = _required_children(defn)
-        for name, child in defn.child_map().items():
-            found_items = groups.get(name)
-            if found_items is None and name not in required:
-                continue
-            items = found_items or []
+        child_map = defn.child_map()
+        for name in _checked_children(defn, groups):
+            child = child_map[name]
+            items = groups.get(name) or []
             if child.slicing is not None or child.slices:
                 assignments = slicing.assign(self, child, items, path, pointer, rc)
             else:
@@ -303,9 +351,22 @@ class Walker:
                     self.complex(item.value, target, item.type, item.path, item.pointer, rc)
         return set(groups)
 
+    def _lenient_notes(
+        self, obj: dict[str, Any], index: dict[str, tuple[Elem, str, bool]], path: str, pointer: Pointer
+    ) -> None:
+        for key, text, message_id in self.notes.pop(id(obj), ()):
+            found = index.get(key) if key is not None else None
+            if key is None:
+                where = path
+            elif found is not None and found[0].is_choice:
+                where = f"{path}.{found[0].name}.ofType({found[1]})"
+            else:
+                where = f"{path}.{found[0].name if found is not None else key}"
+            self.add("error", "invalid", where, pointer, text, message_id)
+
     def check_constraints(
         self,
-        constraints: Iterable[Constraint],
+        constraints: Iterable[Prepared],
         focus: FNode,
         path: str,
         pointer: Pointer,
@@ -315,7 +376,8 @@ class Walker:
     ) -> None:
         session = self.session
         ctx = None
-        for c in constraints:
+        for prepared in constraints:
+            c = prepared[0]
             if c.key == "dom-3":
                 continue  # checked natively for every contained resource (resources.check_contained_used)
             if c.key == "ele-1":
@@ -331,9 +393,11 @@ class Walker:
                 continue
             if c.best_practice and not session.options.best_practice:
                 continue
-            if ctx is None:
-                ctx = session.fhirpath_context(self, rc, focus, profile)
-            result = session.invariants.evaluate(c, ctx, focus, present)
+            result = session.invariants.known(prepared, focus, present)
+            if result is None:
+                if ctx is None:
+                    ctx = session.fhirpath_context(self, rc, focus, profile)
+                result = session.invariants.evaluate(c, ctx, focus, present)
             if result is True:
                 continue
             severity = "error" if c.severity == "error" else "warning"
@@ -353,6 +417,19 @@ def focus_structure_url(focus: FNode) -> str:
     return d.structure.url if isinstance(d, Elem) else ""
 
 
+def _checked_children(defn: Elem, groups: dict[str, list[shape.Item]]) -> list[str]:
+    """The children present and those required, in definition order (only these need checking)."""
+    required = _required_children(defn)
+    names = list(groups)
+    names.extend(name for name in required if name not in groups)
+    if len(names) > 1:
+        order = defn.child_order
+        if order is None:
+            order = defn.child_order = {name: i for i, name in enumerate(defn.child_map())}
+        names.sort(key=order.__getitem__)
+    return names
+
+
 def _required_children(defn: Elem) -> frozenset[str]:
     """Names of the children that must be checked even when absent (a minimum, or required slices)."""
     if defn.required_children is None:
@@ -362,7 +439,7 @@ def _required_children(defn: Elem) -> frozenset[str]:
     return defn.required_children
 
 
-def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> list[Constraint]:
+def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> tuple[Prepared, ...]:
     out: list[Constraint] = list(elem.constraints)
     keys = {c.key for c in out}
     for source in [defn, *roots]:
@@ -372,4 +449,4 @@ def _merge_constraints(elem: Elem, defn: Elem, roots: list[Elem]) -> list[Constr
             if c.key not in keys:
                 keys.add(c.key)
                 out.append(c)
-    return out
+    return prepare(out)

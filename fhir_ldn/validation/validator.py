@@ -125,10 +125,30 @@ class Validator:
             text = f"Error parsing JSON: {exc}"
             issue = Issue("fatal", "invalid", text, line=exc.line, column=exc.column, message_id="Error_parsing_JSON_")
             return ValidationResult([issue])
-        walker = Walker(self.session, doc.duplicates)
+        walker = Walker(self.session, doc.duplicates, notes=doc.notes)
         _check_type(walker, doc.data, expected_type)
         walker.validate_resource(doc.data, str(_type_of(doc.data)), (), None, profiles)
         return finish(walker.issues, doc if positions else None)
+
+    def validate_ndjson(self, content: bytes, profiles: Sequence[str] = ()) -> ValidationResult:
+        """Validate NDJSON (a resource on each line) as the HL7 validator does: every line is validated as JSON
+        (issues carry the line in the file); an empty line is a warning."""
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return ValidationResult([Issue("fatal", "invalid", f"The content is not UTF-8: {exc}")])
+        lines = text.split("\n")
+        if len(lines) > 1 and not lines[-1].strip():
+            lines.pop()  # the newline that ends the last line
+        out: list[Issue] = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                text = "The NDJSON source contains an empty line. This may not be accepted by some processors"
+                out.append(Issue("warning", "informational", text, line=number, column=1, message_id="NDJSON_EMPTY"))
+                continue
+            for issue in self.validate_json(line, profiles).issues:
+                out.append(replace(issue, line=number + (issue.line or 1) - 1))
+        return ValidationResult(out)
 
     def validate_xml(
         self,

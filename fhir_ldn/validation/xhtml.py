@@ -178,9 +178,17 @@ def _attribute_name(qname: str) -> str:
     return qname
 
 
-def inspect(text: str) -> XhtmlReport:
-    """Parse and check narrative XHTML (cached by text, when it is short: the cache must not hoard input)."""
-    return _inspect_cached(text) if len(text) <= _CACHED_TEXT_LENGTH else _inspect(text)
+def inspect(text: str, walker: Walker | None = None) -> XhtmlReport:
+    """Parse and check narrative XHTML (cached by text, when it is short: the cache must not hoard input; a
+    longer one is kept by the walker, for the constraints on the same div, until its validation ends)."""
+    if len(text) <= _CACHED_TEXT_LENGTH:
+        return _inspect_cached(text)
+    if walker is None:
+        return _inspect(text)
+    found = walker.long_narratives.get(text)
+    if found is None:
+        found = walker.long_narratives[text] = _inspect(text)
+    return found
 
 
 @lru_cache(maxsize=512)
@@ -288,16 +296,16 @@ def _link_problems(root: etree._Element) -> list[tuple[str, str]]:
 
 def check(walker: Walker, text: str, path: str, pointer: Pointer) -> None:
     """Record parse errors and element/attribute/namespace problems of a narrative div."""
-    report = inspect(text)
+    report = inspect(text, walker)
     if report.parse_error is not None:
         walker.add("error", "invalid", path, pointer, report.parse_error, "Error_parsing_XHTML_")
     for message_id, message in report.problems:
         walker.add("error", "invalid", path, pointer, message, message_id)
 
 
-def html_checks(text: str, which: int) -> bool:
+def html_checks(text: str, which: int, walker: Walker | None = None) -> bool:
     """htmlChecks() for txt-1 (allowed names, parses) and htmlChecks2() for txt-2 (some non-whitespace content)."""
-    report = inspect(text)
+    report = inspect(text, walker)
     if report.parse_error is not None:
         return False
     return report.names_ok if which == 1 else report.has_content

@@ -123,3 +123,24 @@ def test_urn_references_must_be_in_the_bundle(core_validator: Validator) -> None
     )
     assert core_validator.validate_resource(bundle).valid
     assert core_validator.validate_resource(observation).valid  # outside a Bundle a urn is not checked
+
+
+def test_bundle_link_relations_occur_once(core_validator: Validator) -> None:
+    link = {"relation": "self", "url": "http://example.org/fhir/Patient"}
+    bundle = {"resourceType": "Bundle", "type": "searchset", "link": [link, link, {**link, "relation": "next"}]}
+    found = [(c, x) for c, x, t in errors(core_validator.validate_resource(bundle)) if "can only occur once" in t]
+    assert found == [("invalid", "Bundle.link[1]")]
+
+
+def test_extensions_on_a_resource_id_are_errors(core_validator: Validator) -> None:
+    absent = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+    patient = {"resourceType": "Patient", "id": "p1", "_id": {"extension": [absent]}}
+    found = [(c, x) for c, x, t in errors(core_validator.validate_resource(patient)) if "Resource.id" in t]
+    assert found == [("business-rule", "Patient.id")]
+
+
+def test_values_over_one_megabyte_are_errors(core_validator: Validator) -> None:
+    big = {"resourceType": "Patient", "name": [{"text": "x" * (1048576 + 1)}]}
+    small = {"resourceType": "Patient", "name": [{"text": "x" * 1048576}]}
+    assert ("invalid", "Patient.name[0].text") in [(c, x) for c, x, _ in errors(core_validator.validate_resource(big))]
+    assert errors(core_validator.validate_resource(small)) == []

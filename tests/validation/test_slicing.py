@@ -181,3 +181,63 @@ def test_extension_slices_and_matches_to_more_than_one_slice() -> None:
     assert [f[2].split(" - ")[0] for f in found] == [f"Profile {URL}, Element matches more than one slice"]
     found = errors(check(v, {"resourceType": "Patient", "extension": [{"url": ext, "valueInteger": 1}]}))
     assert ("structure", "Patient.extension[0]", "Unrecognized property 'valueInteger'") in found
+
+
+def _slicing_validator(sd: dict[str, Any]) -> Validator:
+    return Validator(Session(default_source([sd])))
+
+
+def test_a_prohibited_discriminator_element_marks_its_slice() -> None:
+    url = "http://example.net/StructureDefinition/telecoms"
+    elements: list[dict[str, Any]] = [
+        {
+            "id": "Patient.telecom",
+            "path": "Patient.telecom",
+            "slicing": {
+                "discriminator": [{"type": "value", "path": "system"}, {"type": "value", "path": "use"}],
+                "rules": "closed",
+            },
+        },
+        {"id": "Patient.telecom:home", "path": "Patient.telecom", "sliceName": "home"},
+        {"id": "Patient.telecom:home.system", "path": "Patient.telecom.system", "fixedCode": "phone"},
+        {"id": "Patient.telecom:home.use", "path": "Patient.telecom.use", "fixedCode": "home"},
+        {"id": "Patient.telecom:email", "path": "Patient.telecom", "sliceName": "email"},
+        {"id": "Patient.telecom:email.system", "path": "Patient.telecom.system", "fixedCode": "email"},
+        {"id": "Patient.telecom:email.use", "path": "Patient.telecom.use", "max": "0"},
+    ]
+    validator = _slicing_validator(profile("Patient", url, elements))
+    ok = {"resourceType": "Patient", "telecom": [{"system": "email", "value": "a@example.org"}]}
+    bad = {"resourceType": "Patient", "telecom": [{"system": "email", "value": "a@example.org", "use": "home"}]}
+    assert errors(validator.validate_resource(ok, [url])) == []
+    assert [x for _, x, t in errors(validator.validate_resource(bad, [url])) if "CLOSED" in t] == ["Patient.telecom[0]"]
+
+
+def test_a_type_discriminator_on_a_choice_typed_in_each_slice() -> None:
+    url = "http://example.net/StructureDefinition/payloads"
+    elements: list[dict[str, Any]] = [
+        {
+            "id": "Communication.payload",
+            "path": "Communication.payload",
+            "slicing": {"discriminator": [{"type": "type", "path": "content"}], "rules": "closed"},
+        },
+        {"id": "Communication.payload:coded", "path": "Communication.payload", "sliceName": "coded"},
+        {
+            "id": "Communication.payload:coded.contentCodeableConcept",
+            "path": "Communication.payload.contentCodeableConcept",
+            "min": 1,
+            "type": [{"code": "CodeableConcept"}],
+        },
+        {"id": "Communication.payload:file", "path": "Communication.payload", "sliceName": "file"},
+        {
+            "id": "Communication.payload:file.contentAttachment",
+            "path": "Communication.payload.contentAttachment",
+            "type": [{"code": "Attachment"}],
+        },
+    ]
+    validator = _slicing_validator(profile("Communication", url, elements))
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "payload": [{"contentCodeableConcept": {"text": "a"}}, {"contentAttachment": {"contentType": "text/plain"}}],
+    }
+    assert errors(validator.validate_resource(communication, [url])) == []

@@ -75,3 +75,14 @@ def test_expected_type(core_validator: Validator) -> None:
 
 def test_not_utf8(core_validator: Validator) -> None:
     assert [i.severity for i in core_validator.validate_json(b'{"a": "\xff"}').issues] == ["fatal"]
+
+
+def test_ndjson_lines_are_validated_one_by_one(core_validator: Validator) -> None:
+    content = (
+        b'{"resourceType": "Patient", "gender": "x"}\n\n{"resourceType": "Basic", "code": {"text": "a"}, "bad": 1}\n'
+    )
+    result = core_validator.validate_ndjson(content)
+    found = [(i.severity, i.expression, i.line) for i in result.issues if i.severity != "information"]
+    assert ("warning", None, 2) in found  # the empty line
+    assert ("error", "Basic", 3) in found  # the unknown property, on the third line
+    assert any(sev == "error" and expr == "Patient.gender" and line == 1 for sev, expr, line in found)
